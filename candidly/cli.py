@@ -1,0 +1,22 @@
+"""The `candidly` command: Django's management commands under one name.
+
+`candidly demo`, `candidly serve`, `candidly migrate`, `candidly createsuperuser`, …
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "candidly.settings")
+    from django.core.management import execute_from_command_line
+
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = "candidly"
+    if len(argv) == 1:
+        argv.append("help")
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Helpers shared by the apps. Nothing here has models."""

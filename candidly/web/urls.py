@@ -1,0 +1,21 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from candidly.web import views
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("candidates/", views.candidate_list, name="candidate_list"),
+    path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
+    path("candidates/<int:pk>/log/", views.candidate_log_activity, name="candidate_log"),
+    path("companies/", views.company_list, name="company_list"),
+    path("companies/<int:pk>/", views.company_detail, name="company_detail"),
+    path("managers/", views.manager_list, name="manager_list"),
+    path("managers/<int:pk>/", views.manager_detail, name="manager_detail"),
+    path("managers/<int:pk>/log/", views.manager_log_activity, name="manager_log"),
+    path("requisitions/", views.requisition_list, name="requisition_list"),
+    path("requisitions/<int:pk>/", views.requisition_detail, name="requisition_detail"),
+    path("submissions/<int:pk>/move/", views.submission_move, name="submission_move"),
+]
