@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("candidates/", views.candidate_list, name="candidate_list"),
+    path("candidates/new/", views.candidate_new, name="candidate_new"),
     path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
     path("candidates/<int:pk>/log/", views.candidate_log_activity, name="candidate_log"),
     path("companies/", views.company_list, name="company_list"),

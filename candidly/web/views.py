@@ -1,12 +1,291 @@
-def home(r): pass
-def candidate_list(r, pk=None): pass
-def candidate_detail(r, pk=None): pass
-def candidate_log_activity(r, pk=None): pass
-def company_list(r, pk=None): pass
-def company_detail(r, pk=None): pass
-def manager_list(r, pk=None): pass
-def manager_detail(r, pk=None): pass
-def manager_log_activity(r, pk=None): pass
-def requisition_list(r, pk=None): pass
-def requisition_detail(r, pk=None): pass
-def submission_move(r, pk=None): pass
+"""Thin views: read through selectors, write through services, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from candidly.activity.models import Activity
+from candidly.activity.selectors import activity_entries, candidate_timeline, manager_timeline
+from candidly.activity.services import activity_log
+from candidly.people.models import Candidate, Company, HiringManager
+from candidly.people.selectors import candidate_search, with_list_details
+from candidly.people.services import candidate_create
+from candidly.pipeline.models import OPEN_STAGES, Requisition, Stage, Submission
+from candidly.pipeline.services import submission_advance
+from candidly.web.forms import ActivityForm, CandidateForm, CandidateSearchForm, MoveForm
+
+
+def _apply_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form, on the field it names when there is one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            name = (field_map or {}).get(field, field)
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("candidate_list")
+
+
+def candidate_list(request: HttpRequest) -> HttpResponse:
+    form = CandidateSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    candidates = candidate_search(
+        query=filters.get("q", ""),
+        owner_id=getattr(filters.get("owner"), "pk", None),
+        stage=filters.get("stage", ""),
+        company_id=getattr(filters.get("company"), "pk", None),
+    )
+    page = Paginator(with_list_details(candidates), settings.CANDIDATES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    template = "web/candidate_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(
+        request, template, {"form": form, "page": page, "querystring": params.urlencode()}
+    )
+
+
+def candidate_new(request: HttpRequest) -> HttpResponse:
+    form = CandidateForm(request.POST or None, initial={"owner": request.user})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            candidate = candidate_create(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                owner=data["owner"],
+                emails=[data["email"]],
+                phones=[data["phone"]],
+                urls=[data["profile_url"]],
+                headline=data["headline"],
+                current_company=data["current_company"],
+                location=data["location"],
+                skills=data["skills"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc, CandidateForm.SERVICE_FIELDS)
+        else:
+            messages.success(request, f"{candidate.full_name} added.")
+            return redirect(candidate)
+    return render(request, "web/candidate_new.html", {"form": form})
+
+
+def _candidate_context(candidate: Candidate, form: ActivityForm | None = None) -> dict:
+    submissions = list(
+        candidate.submissions.select_related("requisition__company", "requisition__hiring_manager")
+    )
+    return {
+        "candidate": candidate,
+        "submissions": submissions,
+        "timeline": candidate_timeline(candidate),
+        "form": form or ActivityForm(submissions=submissions),
+        "log_url": candidate.get_absolute_url() + "log/",
+        "default_minutes": Activity.DEFAULT_MINUTES,
+    }
+
+
+def _candidate(pk: int) -> Candidate:
+    return get_object_or_404(
+        Candidate.objects.select_related(
+            "owner", "referred_by_candidate", "referred_by_manager"
+        ).prefetch_related("contact_points"),
+        pk=pk,
+    )
+
+
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(pk)
+    return render(request, "web/candidate_detail.html", _candidate_context(candidate))
+
+
+@require_POST
+def candidate_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(pk)
+    submissions = list(candidate.submissions.select_related("requisition"))
+    form = ActivityForm(request.POST, submissions=submissions)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity_log(
+                recruiter=request.user,
+                candidate=candidate,
+                kind=data["kind"],
+                direction=data["direction"],
+                outcome=data["outcome"],
+                occurred_at=data["occurred_at"],
+                minutes=data["minutes"],
+                subject=data["subject"],
+                body=data["body"],
+                submission=next((s for s in submissions if s.pk == data.get("submission")), None),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if not request.htmx:
+                messages.success(request, "Logged.")
+                return redirect(candidate)
+            form = None
+    context = _candidate_context(candidate, form)
+    if request.htmx:
+        return render(request, "web/candidate_detail.html#activity", context)
+    return render(request, "web/candidate_detail.html", context, status=400)
+
+
+def company_list(request: HttpRequest) -> HttpResponse:
+    companies = Company.objects.annotate(
+        open_requisitions=Count(
+            "requisitions", filter=Q(requisitions__status="open"), distinct=True
+        ),
+        managers=Count("hiring_managers", distinct=True),
+    ).order_by("name")
+    return render(request, "web/company_list.html", {"companies": companies})
+
+
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    return render(
+        request,
+        "web/company_detail.html",
+        {
+            "company": company,
+            "managers": company.hiring_managers.select_related("department"),
+            "requisitions": _requisitions(Requisition.objects.filter(company=company)),
+            "timeline": activity_entries(
+                Activity.objects.filter(hiring_manager__company=company), 100
+            ),
+        },
+    )
+
+
+def manager_list(request: HttpRequest) -> HttpResponse:
+    managers = (
+        HiringManager.objects.select_related("company", "department")
+        .annotate(open_requisitions=Count("requisitions", filter=Q(requisitions__status="open")))
+        .order_by("company__name", "last_name", "first_name")
+    )
+    page = Paginator(managers, 50).get_page(request.GET.get("page"))
+    return render(request, "web/manager_list.html", {"page": page})
+
+
+def _manager(pk: int) -> HiringManager:
+    return get_object_or_404(
+        HiringManager.objects.select_related("company", "department").prefetch_related(
+            "contact_points"
+        ),
+        pk=pk,
+    )
+
+
+def manager_detail(request: HttpRequest, pk: int, form: ActivityForm | None = None) -> HttpResponse:
+    manager = _manager(pk)
+    context = {
+        "manager": manager,
+        "requisitions": _requisitions(manager.requisitions.all()),
+        "timeline": manager_timeline(manager),
+        "form": form or ActivityForm(),
+        "log_url": manager.get_absolute_url() + "log/",
+    }
+    template = "web/manager_detail.html"
+    if request.htmx and request.method == "POST":
+        template += "#activity"
+    return render(
+        request, template, context, status=400 if form and form.errors and not request.htmx else 200
+    )
+
+
+@require_POST
+def manager_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    manager = _manager(pk)
+    form = ActivityForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity_log(
+                recruiter=request.user,
+                hiring_manager=manager,
+                kind=data["kind"],
+                direction=data["direction"],
+                outcome=data["outcome"],
+                occurred_at=data["occurred_at"],
+                minutes=data["minutes"],
+                subject=data["subject"],
+                body=data["body"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if not request.htmx:
+                messages.success(request, "Logged.")
+                return redirect(manager)
+            form = None
+    return manager_detail(request, pk, form)
+
+
+def _requisitions(queryset):
+    return (
+        queryset.select_related("company", "hiring_manager", "recruiter")
+        .annotate(active=Count("submissions", filter=Q(submissions__stage__in=OPEN_STAGES)))
+        .order_by("-opened_at")
+    )
+
+
+def requisition_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    requisitions = Requisition.objects.all()
+    if status in Requisition.Status.values:
+        requisitions = requisitions.filter(status=status)
+    page = Paginator(_requisitions(requisitions), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/requisition_list.html",
+        {"page": page, "status": status, "statuses": Requisition.Status.choices},
+    )
+
+
+def requisition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    requisition = get_object_or_404(
+        Requisition.objects.select_related("company", "hiring_manager", "recruiter", "department"),
+        pk=pk,
+    )
+    submissions = requisition.submissions.select_related("candidate").order_by("-stage_changed_at")
+    by_stage = {value: [] for value in Stage.values}
+    for submission in submissions:
+        by_stage[submission.stage].append(submission)
+    columns = [(value, label, by_stage[value]) for value, label in Stage.choices]
+    return render(
+        request,
+        "web/requisition_detail.html",
+        {"requisition": requisition, "columns": columns, "move_form": MoveForm()},
+    )
+
+
+@require_POST
+def submission_move(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_object_or_404(
+        Submission.objects.select_related("candidate", "requisition"), pk=pk
+    )
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        try:
+            submission_advance(
+                submission=submission, to_stage=form.cleaned_data["to_stage"], by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            stage = submission.get_stage_display().lower()
+            messages.success(request, f"{submission.candidate.full_name} moved to {stage}.")
+    else:
+        messages.error(request, "Choose a stage to move to.")
+    return redirect(submission.requisition)

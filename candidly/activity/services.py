@@ -1,0 +1,85 @@
+"""The one way an activity enters the ledger."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from candidly.accounts.models import User
+from candidly.activity.models import Activity
+from candidly.people.models import Candidate, HiringManager
+from candidly.pipeline.models import Interview, Submission
+
+# A little slack for clocks that disagree; anything later has not happened yet.
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    recruiter: User,
+    kind: str,
+    direction: str,
+    candidate: Candidate | None = None,
+    hiring_manager: HiringManager | None = None,
+    occurred_at: datetime | None = None,
+    minutes: int | None = None,
+    side: str | None = None,
+    outcome: str = "",
+    submission: Submission | None = None,
+    interview: Interview | None = None,
+    subject: str = "",
+    body: str = "",
+    source: str = "web",
+    external_id: str | None = None,
+) -> Activity:
+    """Record one activity. With an `external_id` already recorded from the same `source`,
+    return that row unchanged, so an import can be run again safely."""
+    if external_id is not None:
+        existing = Activity.objects.filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    if (candidate is None) == (hiring_manager is None):
+        raise ValidationError("An activity is about exactly one person: a candidate or a manager.")
+    if kind not in Activity.Kind.values:
+        raise ValidationError({"kind": f"“{kind}” is not a kind of activity."})
+    if outcome and kind != Activity.Kind.CALL:
+        raise ValidationError({"outcome": "Only a call has an outcome."})
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + FUTURE_SLACK:
+        raise ValidationError(
+            {"occurred_at": "That time is in the future; log it once it happens."}
+        )
+    if minutes is None:
+        minutes = Activity.DEFAULT_MINUTES[kind]
+    if not 0 <= minutes <= 24 * 60:
+        raise ValidationError({"minutes": "Minutes invested must be between 0 and 1440."})
+    if interview is not None:
+        submission = submission or interview.submission
+        if interview.submission_id != submission.pk:
+            raise ValidationError({"interview": "That interview belongs to another submission."})
+    if submission is not None and submission.candidate_id != getattr(candidate, "pk", None):
+        raise ValidationError({"submission": "That submission belongs to another candidate."})
+    if side is None:
+        side = Activity.Side.CANDIDATE if candidate else Activity.Side.HIRING_MANAGER
+    activity = Activity(
+        recruiter=recruiter,
+        kind=kind,
+        direction=direction,
+        outcome=outcome,
+        candidate=candidate,
+        hiring_manager=hiring_manager,
+        occurred_at=occurred_at,
+        minutes=minutes,
+        side=side,
+        submission=submission,
+        interview=interview,
+        subject=subject.strip(),
+        body=body.strip(),
+        source=source,
+        external_id=external_id,
+    )
+    activity.full_clean(validate_constraints=False)
+    activity.save()
+    return activity
