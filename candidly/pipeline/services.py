@@ -145,7 +145,9 @@ def interview_schedule(
     location: str = "",
     interviewers: str = "",
     by: User | None = None,
+    at: datetime | None = None,
 ) -> Interview:
+    """Book an interview; `at` is when it was booked (now, unless entered after the fact)."""
     _require_open(submission, "schedule an interview")
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "The interview must end after it starts."})
@@ -158,6 +160,7 @@ def interview_schedule(
         time_zone=time_zone,
         location=location,
         interviewers=interviewers,
+        created_at=at or timezone.now(),
     )
     interview.full_clean()
     interview.save()
@@ -166,7 +169,7 @@ def interview_schedule(
             submission,
             Stage.INTERVIEWING,
             by=by,
-            at=max(timezone.now(), submission.stage_changed_at),
+            at=max(interview.created_at, submission.stage_changed_at),
         )
     return interview
 
