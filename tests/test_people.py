@@ -71,7 +71,7 @@ class TestSearch:
             first_name="Casey",
             last_name="Ellis",
             owner=other_recruiter,
-            phones=["020 7946 0018"],
+            phones=["+44 20 7946 0018"],
             current_company="Globex",
         )
         return candidate
