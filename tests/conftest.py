@@ -109,3 +109,9 @@ def submission(candidate, requisition, recruiter):
 def logged_in(client, recruiter):
     client.force_login(recruiter)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing is slow by design; the tests check who gets in, not the hash's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

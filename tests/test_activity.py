@@ -79,9 +79,7 @@ def test_only_calls_have_an_outcome(candidate, recruiter):
         )
 
 
-def test_a_prep_session_links_to_the_interview_of_that_candidate(
-    candidate, submission, recruiter
-):
+def test_a_prep_session_links_to_the_interview_of_that_candidate(candidate, submission, recruiter):
     interview = interview_schedule(
         submission=submission,
         kind="onsite",

@@ -35,7 +35,9 @@ class CandidateForm(forms.Form):
 
 
 class ActivityForm(forms.Form):
-    kind = forms.ChoiceField(choices=Activity.Kind.choices)
+    kind = forms.ChoiceField(
+        choices=Activity.Kind.choices, widget=forms.RadioSelect, initial=Activity.Kind.CALL
+    )
     direction = forms.ChoiceField(choices=Activity.Direction.choices, initial="outbound")
     outcome = forms.ChoiceField(
         choices=[("", "—"), *Activity.Outcome.choices], required=False, label="Call outcome"

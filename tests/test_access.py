@@ -1,0 +1,100 @@
+"""Every page: anonymous visitors go to the login page; recruiters get in; only staff reach the
+admin; an inactive user cannot log in."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def urls(candidate, manager, company, requisition, submission):
+    return {
+        "home": ("get", reverse("home")),
+        "candidate_list": ("get", reverse("candidate_list")),
+        "candidate_new": ("get", reverse("candidate_new")),
+        "candidate_detail": ("get", reverse("candidate_detail", args=[candidate.pk])),
+        "candidate_log": ("post", reverse("candidate_log", args=[candidate.pk])),
+        "company_list": ("get", reverse("company_list")),
+        "company_detail": ("get", reverse("company_detail", args=[company.pk])),
+        "manager_list": ("get", reverse("manager_list")),
+        "manager_detail": ("get", reverse("manager_detail", args=[manager.pk])),
+        "manager_log": ("post", reverse("manager_log", args=[manager.pk])),
+        "requisition_list": ("get", reverse("requisition_list")),
+        "requisition_detail": ("get", reverse("requisition_detail", args=[requisition.pk])),
+        "submission_move": ("post", reverse("submission_move", args=[submission.pk])),
+    }
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, urls):
+    for name, (method, url) in urls.items():
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, name
+        assert response.url.startswith(reverse("login") + "?next="), name
+
+
+def test_a_recruiter_reaches_every_page(logged_in, urls):
+    for name, (method, url) in urls.items():
+        if method == "get":
+            response = logged_in.get(url, follow=True)
+            assert response.status_code == 200, name
+
+
+def test_write_pages_only_take_post(logged_in, urls):
+    for name, (method, url) in urls.items():
+        if method == "post":
+            assert logged_in.get(url).status_code == 405, name
+
+
+def test_missing_records_are_404(logged_in):
+    for name in ("candidate_detail", "company_detail", "manager_detail", "requisition_detail"):
+        assert logged_in.get(reverse(name, args=[999999])).status_code == 404, name
+
+
+def test_login_and_logout(client, recruiter):
+    response = client.post(reverse("login"), {"username": "alex", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("candidate_list")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("candidate_list")).status_code == 302
+
+
+def test_a_wrong_password_is_refused(client, recruiter):
+    response = client.post(reverse("login"), {"username": "alex", "password": "nope"})
+    assert response.status_code == 200
+    assert "enter a correct username and password" in response.content.decode()
+
+
+def test_an_inactive_user_cannot_log_in(client, recruiter):
+    recruiter.is_active = False
+    recruiter.save()
+    response = client.post(reverse("login"), {"username": "alex", "password": PASSWORD})
+    assert response.status_code == 200
+    assert client.get(reverse("candidate_list")).status_code == 302
+
+
+def test_only_staff_reach_the_admin(client, recruiter, lead):
+    client.force_login(recruiter)
+    assert client.get("/admin/").status_code == 302
+    client.force_login(lead)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_lists_every_model(client, lead, candidate, submission, manager):
+    client.force_login(lead)
+    for path in (
+        "accounts/user",
+        "people/candidate",
+        "people/company",
+        "people/department",
+        "people/hiringmanager",
+        "people/contactpoint",
+        "pipeline/requisition",
+        "pipeline/submission",
+        "pipeline/interview",
+        "pipeline/offer",
+        "pipeline/placement",
+        "activity/activity",
+    ):
+        assert client.get(f"/admin/{path}/").status_code == 200, path
+    assert client.get(f"/admin/people/candidate/{candidate.pk}/change/").status_code == 200

@@ -1,0 +1,82 @@
+"""A recruiter's day in a real headless Chromium: log in, find a candidate, log a call from
+the candidate page and see it on the timeline without a page load."""
+
+import os
+import shutil
+
+import pytest
+
+from candidly.activity.models import Activity
+from tests.conftest import PASSWORD
+
+CHROMIUM = os.environ.get("CANDIDLY_CHROMIUM", "/usr/bin/chromium")
+REQUIRED = os.environ.get("CANDIDLY_REQUIRE_BROWSER") == "1"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _browser_or_skip():
+    why = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        why = "the playwright package is not installed"
+    if why is None and not shutil.which(CHROMIUM):
+        why = (
+            f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CANDIDLY_CHROMIUM)"
+        )
+    if why:
+        if REQUIRED:
+            pytest.fail(f"Browser test required (CANDIDLY_REQUIRE_BROWSER=1) but {why}.")
+        pytest.skip(f"Browser test skipped: {why}.")
+    return sync_playwright
+
+
+@pytest.fixture
+def page(live_server):
+    sync_playwright = _browser_or_skip()
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test body
+    # are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_log_a_call_from_the_candidate_page(page, live_server, recruiter, candidate):
+    page.goto(live_server.url + "/")
+    page.get_by_label("Username").fill("alex")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_label("Search candidates").fill("ellis")
+    page.locator("#results").get_by_role("link", name="Jordan Ellis").click()
+    page.wait_for_url(f"**/candidates/{candidate.pk}/")
+    page.get_by_text("Nothing recorded yet.").wait_for()
+
+    page.get_by_label("Call", exact=True).check()
+    page.get_by_label("Call outcome").select_option("connected")
+    page.get_by_label("Notes").fill("Walked through the onsite agenda")
+    page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+    page.get_by_role("button", name="Log it").click()
+
+    entry = page.locator(".timeline .entry").first
+    entry.get_by_text("Walked through the onsite agenda").wait_for()
+    assert "Outbound call · connected" in entry.inner_text()
+    assert "10 min" in entry.inner_text()
+    assert page.evaluate("window.loadedOnce") is True
+    assert page.get_by_label("Notes").input_value() == ""
+    assert Activity.objects.get().body == "Walked through the onsite agenda"

@@ -1,0 +1,154 @@
+"""What a recruiter sees and does on the pages."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from candidly.activity.models import Activity
+from candidly.people.models import Candidate
+from candidly.people.services import candidate_create
+
+
+def _log(client, candidate, htmx=False, **data):
+    form = {
+        "kind": "call",
+        "direction": "outbound",
+        "outcome": "connected",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "minutes": "",
+        "subject": "",
+        "body": "Talked about the Backend Engineer panel",
+    }
+    form.update(data)
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(reverse("candidate_log", args=[candidate.pk]), form, headers=headers)
+
+
+class TestCandidateList:
+    def test_search_finds_by_phone(self, logged_in, candidate):
+        candidate_create(first_name="Riley", last_name="Park")
+        response = logged_in.get(reverse("candidate_list"), {"q": "415-555-0199"})
+        page = response.content.decode()
+        assert "Jordan Ellis" in page and "Riley Park" not in page
+        assert "1 candidate" in page
+
+    def test_htmx_search_returns_only_the_results(self, logged_in, candidate):
+        response = logged_in.get(
+            reverse("candidate_list"), {"q": "ellis"}, headers={"HX-Request": "true"}
+        )
+        page = response.content.decode()
+        assert page.strip().startswith('<section id="results">')
+        assert "Jordan Ellis" in page and "<header" not in page
+
+    def test_pages_keep_the_filters(self, logged_in, recruiter, settings):
+        settings.CANDIDATES_PER_PAGE = 2
+        for i in range(5):
+            candidate_create(first_name=f"Person{i}", last_name="Zed", owner=recruiter)
+        response = logged_in.get(reverse("candidate_list"), {"q": "zed", "page": 2})
+        page = response.content.decode()
+        assert "Person2 Zed" in page and "Person0 Zed" not in page
+        assert "q=zed&amp;page=3" in page and "Page 2 of 3" in page
+
+    def test_a_filter_that_matches_nothing_says_so(self, logged_in, candidate):
+        response = logged_in.get(reverse("candidate_list"), {"stage": "hired"})
+        assert "No candidate matches." in response.content.decode()
+
+
+class TestQuickLog:
+    def test_a_call_appears_on_the_timeline(self, logged_in, candidate, recruiter):
+        response = _log(logged_in, candidate)
+        assert response.status_code == 302
+        activity = Activity.objects.get()
+        assert (activity.kind, activity.recruiter, activity.minutes) == ("call", recruiter, 10)
+        page = logged_in.get(response.url).content.decode()
+        assert "Outbound call · connected" in page
+        assert "Talked about the Backend Engineer panel" in page
+
+    def test_htmx_returns_the_updated_timeline_and_a_fresh_form(self, logged_in, candidate):
+        response = _log(logged_in, candidate, htmx=True, kind="voicemail", outcome="",
+                        direction="inbound", minutes="3")  # fmt: skip
+        page = response.content.decode()
+        assert page.strip().startswith('<section id="activity">')
+        assert "Inbound voicemail" in page and "3 min" in page
+        assert "Talked about the Backend Engineer panel</textarea>" not in page
+
+    def test_a_mistake_is_explained_and_nothing_is_logged(self, logged_in, candidate):
+        future = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        response = _log(logged_in, candidate, htmx=True, occurred_at=future)
+        assert "in the future" in response.content.decode()
+        response = _log(logged_in, candidate, kind="email", outcome="connected")
+        assert response.status_code == 400
+        assert "Only a call has an outcome." in response.content.decode()
+        assert not Activity.objects.exists()
+
+    def test_a_call_can_be_about_one_opening(self, logged_in, candidate, submission):
+        _log(logged_in, candidate, submission=str(submission.pk))
+        assert Activity.objects.get().submission == submission
+
+    def test_hiring_managers_have_the_same_quick_log(self, logged_in, manager):
+        response = logged_in.post(
+            reverse("manager_log", args=[manager.pk]),
+            {"kind": "meeting", "direction": "outbound", "outcome": "",
+             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+             "subject": "Intake", "body": "New opening"},
+            headers={"HX-Request": "true"},
+        )  # fmt: skip
+        page = response.content.decode()
+        assert "Outbound meeting" in page and "45 min" in page
+        assert Activity.objects.get().side == "hiring_manager"
+
+
+class TestNewCandidate:
+    def test_it_adds_a_candidate(self, logged_in, recruiter):
+        response = logged_in.post(
+            reverse("candidate_new"),
+            {"first_name": "Ana", "last_name": "Lima", "email": "ANA@example.com",
+             "phone": "617 555 0100", "owner": recruiter.pk},
+        )  # fmt: skip
+        ana = Candidate.objects.get(last_name="Lima")
+        assert response.url == ana.get_absolute_url()
+        assert sorted(ana.contact_points.values_list("value", flat=True)) == [
+            "+16175550100",
+            "ana@example.com",
+        ]
+
+    def test_a_duplicate_email_names_who_has_it(self, logged_in, candidate):
+        response = logged_in.post(
+            reverse("candidate_new"),
+            {"first_name": "Sam", "last_name": "Other", "email": "jordan.ellis@example.com"},
+        )
+        assert response.status_code == 200
+        assert "jordan.ellis@example.com already belongs to Jordan Ellis." in (
+            response.content.decode()
+        )
+        assert Candidate.objects.count() == 1
+
+
+class TestRequisition:
+    def test_submissions_are_shown_by_stage_and_can_move(self, logged_in, submission, requisition):
+        page = logged_in.get(reverse("requisition_detail", args=[requisition.pk]))
+        assert "Jordan Ellis" in page.content.decode()
+        response = logged_in.post(
+            reverse("submission_move", args=[submission.pk]), {"to_stage": "submitted"}, follow=True
+        )
+        assert "Jordan Ellis moved to submitted to manager." in response.content.decode()
+        submission.refresh_from_db()
+        assert submission.stage == "submitted"
+
+    def test_a_refused_move_says_why(self, logged_in, submission):
+        logged_in.post(reverse("submission_move", args=[submission.pk]), {"to_stage": "rejected"})
+        response = logged_in.post(
+            reverse("submission_move", args=[submission.pk]),
+            {"to_stage": "submitted"},
+            follow=True,
+        )
+        assert "it can&#x27;t move any more" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["company_detail", "manager_detail"])
+def test_client_pages_show_their_openings(logged_in, requisition, company, manager, name):
+    pk = company.pk if name == "company_detail" else manager.pk
+    page = logged_in.get(reverse(name, args=[pk])).content.decode()
+    assert "Backend Engineer" in page
