@@ -18,10 +18,14 @@ END = datetime(2026, 6, 1, 17, tzinfo=UTC)
 
 
 def _digest() -> str:
+    # Compared by content, not by ids the database hands out.
     rows = Activity.objects.order_by("id").values_list(
-        "kind", "direction", "candidate_id", "hiring_manager_id", "occurred_at", "minutes"
+        "kind", "direction", "candidate__last_name", "hiring_manager__last_name", "occurred_at",
+        "minutes", "recruiter__username",
+    )  # fmt: skip
+    names = Candidate.objects.order_by("id").values_list(
+        "first_name", "last_name", "owner__username"
     )
-    names = Candidate.objects.order_by("id").values_list("first_name", "last_name", "owner_id")
     return hashlib.sha256(repr((list(rows), list(names))).encode()).hexdigest()
 
 
