@@ -29,6 +29,9 @@ def pytest_report_header(config):
 
 
 def pytest_configure(config):
+    # Persistent connections outlive the live server's threads and keep PostgreSQL from
+    # dropping the test database at the end; tests open a connection per request instead.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     if os.environ.get("CANDIDLY_REQUIRE_POSTGRES") == "1" and not _on_postgres():
         raise pytest.UsageError(
             "CANDIDLY_REQUIRE_POSTGRES=1 but DATABASE_URL does not point at PostgreSQL."

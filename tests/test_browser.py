@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from candidly.activity.models import Activity
 from tests.conftest import PASSWORD
@@ -51,6 +52,9 @@ def page(live_server):
         page.set_default_timeout(10_000)
         yield page
         browser.close()
+        # While Playwright's loop runs, Django keeps this context's connection apart from the
+        # test's own; close it so the test database can be dropped afterwards.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 

@@ -59,14 +59,16 @@ def test_database_url_rejects_other_engines():
 
 
 @pytest.mark.django_db
-def test_sqlite_runs_with_foreign_keys_and_a_busy_timeout():
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite pragmas only apply to SQLite")
+def test_the_connection_is_set_up_for_this_engine():
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA foreign_keys")
-        assert cursor.fetchone()[0] == 1
-        cursor.execute("PRAGMA busy_timeout")
-        assert cursor.fetchone()[0] == 20000
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA foreign_keys")
+            assert cursor.fetchone()[0] == 1
+            cursor.execute("PRAGMA busy_timeout")
+            assert cursor.fetchone()[0] == 20000
+        else:
+            cursor.execute("SHOW TimeZone")
+            assert cursor.fetchone()[0] == "UTC"
 
 
 def test_sqlite_file_database_uses_wal(tmp_path):
