@@ -60,23 +60,48 @@ class Activity(models.Model):
     kind = models.CharField(max_length=10, choices=ActivityKind.choices)
     direction = models.CharField(max_length=8, choices=Direction.choices)
     outcome = models.CharField(max_length=14, choices=Outcome.choices, blank=True)
+    # The three person/recruiter foreign keys are covered by the composite indexes below.
     candidate = models.ForeignKey(
-        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+        Candidate,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        db_index=False,
     )
     hiring_manager = models.ForeignKey(
-        HiringManager, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+        HiringManager,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        db_index=False,
     )
     recruiter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
     )
     occurred_at = models.DateTimeField(default=timezone.now)
     minutes = models.PositiveSmallIntegerField()
     side = models.CharField(max_length=14, choices=Side.choices)
+    # Most activities concern no particular submission or interview: partial indexes below.
     submission = models.ForeignKey(
-        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+        Submission,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+        db_index=False,
     )
     interview = models.ForeignKey(
-        Interview, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+        Interview,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+        db_index=False,
     )
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
@@ -96,6 +121,17 @@ class Activity(models.Model):
             models.Index(fields=["hiring_manager", "-occurred_at"], name="activity_manager_at"),
             # Per-recruiter investment over a period (ledger and scorecard reads).
             models.Index(fields=["recruiter", "occurred_at"], name="activity_recruiter_at"),
+            # Work done for one submission or interview (prep sessions, closing the loop).
+            models.Index(
+                fields=["submission"],
+                name="activity_submission",
+                condition=models.Q(submission__isnull=False),
+            ),
+            models.Index(
+                fields=["interview"],
+                name="activity_interview",
+                condition=models.Q(interview__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

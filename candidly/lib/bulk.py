@@ -6,6 +6,7 @@ through one prepared INSERT run with executemany.
 """
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 from django.db import connection, models
 
@@ -69,3 +70,20 @@ def reset_sequences(*models_: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), list(models_)):
             cursor.execute(sql)
+
+
+@contextmanager
+def bulk_session(cache_mib: int = 1024):
+    """Give SQLite a large page cache while loading, so index pages stay in memory."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size={before}")

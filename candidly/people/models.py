@@ -83,6 +83,7 @@ class Candidate(Person):
         on_delete=models.SET_NULL,
         related_name="candidates",
         help_text="The recruiter who looks after this candidate.",
+        db_index=False,  # indexed by people_cand_owner_name
     )
     headline = models.CharField(max_length=200, blank=True, help_text="Current title.")
     current_company = models.CharField(max_length=200, blank=True)

@@ -72,7 +72,10 @@ OPEN_STAGES = [Stage.SOURCED, Stage.SUBMITTED, Stage.INTERVIEWING, Stage.OFFER]
 class Submission(models.Model):
     """A candidate put forward for a requisition."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="submissions")
+    # Indexed by the unique (candidate, requisition) constraint.
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="submissions", db_index=False
+    )
     requisition = models.ForeignKey(
         Requisition, on_delete=models.CASCADE, related_name="submissions"
     )
@@ -101,8 +104,9 @@ class Submission(models.Model):
 class StageChange(models.Model):
     """One move of a submission between stages; consecutive rows give exact time in stage."""
 
+    # Indexed by pipeline_stage_sub_at.
     submission = models.ForeignKey(
-        Submission, on_delete=models.CASCADE, related_name="stage_changes"
+        Submission, on_delete=models.CASCADE, related_name="stage_changes", db_index=False
     )
     from_stage = models.CharField(max_length=12, choices=Stage.choices, blank=True)
     to_stage = models.CharField(max_length=12, choices=Stage.choices)
