@@ -71,9 +71,9 @@ def test_the_candidate_page_has_a_fixed_query_count(
     logged_in, django_assert_num_queries, candidate, submission, recruiter, requisition, manager
 ):
     url = reverse("candidate_detail", args=[candidate.pk])
-    # candidate (+contact points), submissions, then the timeline: activities, stage changes,
-    # interviews, offers, placements
-    expected = AUTH + 8
+    # candidate and its contact points; submissions (with requisition, company, placement) and
+    # their stage changes, interviews and offers; the activities
+    expected = AUTH + 7
     _count(logged_in, django_assert_num_queries, url, expected)
     now = timezone.now()
     for _ in range(5):

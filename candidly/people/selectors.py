@@ -85,3 +85,13 @@ def with_list_details(candidates: QuerySet[Candidate]) -> QuerySet[Candidate]:
         .prefetch_related("contact_points")
         .annotate(last_activity_at=Subquery(last.values("occurred_at")[:1]))
     )
+
+
+def split_contacts(candidates) -> list[Candidate]:
+    """Give each candidate (with prefetched contact points) `emails` and `phones` lists."""
+    rows = list(candidates)
+    for candidate in rows:
+        points = candidate.contact_points.all()
+        candidate.emails = [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL]
+        candidate.phones = [p.value for p in points if p.kind == ContactPoint.Kind.PHONE]
+    return rows

@@ -9,11 +9,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from candidly.accounts.models import User
 from candidly.activity.models import Activity
-from candidly.activity.selectors import activity_entries, candidate_timeline, manager_timeline
+from candidly.activity.selectors import (
+    activity_entries,
+    candidate_submissions,
+    candidate_timeline,
+    manager_timeline,
+)
 from candidly.activity.services import activity_log
 from candidly.people.models import Candidate, Company, HiringManager
-from candidly.people.selectors import candidate_search, with_list_details
+from candidly.people.selectors import candidate_search, split_contacts, with_list_details
 from candidly.people.services import candidate_create
 from candidly.pipeline.models import OPEN_STAGES, Requisition, Stage, Submission
 from candidly.pipeline.services import submission_advance
@@ -49,11 +55,22 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
     template = "web/candidate_list.html"
+    context = {
+        "form": form,
+        "page": page,
+        "rows": split_contacts(page.object_list),
+        "querystring": params.urlencode(),
+    }
     if request.htmx and not request.htmx.boosted:
         template += "#results"
-    return render(
-        request, template, {"form": form, "page": page, "querystring": params.urlencode()}
-    )
+    else:
+        # Plain option lists: the filter selects are drawn by the template, not by widgets.
+        context["recruiters"] = User.objects.filter(is_active=True).values_list(
+            "pk", "first_name", "last_name", "username"
+        )
+        context["companies"] = Company.objects.order_by("name").values_list("pk", "name")
+        context["stages"] = Stage.choices
+    return render(request, template, context)
 
 
 def candidate_new(request: HttpRequest) -> HttpResponse:
@@ -82,13 +99,11 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
 
 
 def _candidate_context(candidate: Candidate, form: ActivityForm | None = None) -> dict:
-    submissions = list(
-        candidate.submissions.select_related("requisition__company", "requisition__hiring_manager")
-    )
+    submissions = candidate_submissions(candidate)
     return {
         "candidate": candidate,
         "submissions": submissions,
-        "timeline": candidate_timeline(candidate),
+        "timeline": candidate_timeline(candidate, submissions=submissions),
         "form": form or ActivityForm(submissions=submissions),
         "log_url": candidate.get_absolute_url() + "log/",
         "default_minutes": Activity.DEFAULT_MINUTES,
