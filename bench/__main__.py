@@ -49,10 +49,11 @@ def main() -> None:
     counts = _counts()
     print("  " + ", ".join(f"{n:,} {name}" for name, n in counts.items()))
     print()
-    print(f"{'figure':<44} {'ours':>12} {'reference':>12} {'ratio':>7}  note")
+    print(f"{'figure':<62} {'ours':>12} {'reference':>12} {'ratio':>7}  note")
+    print("(medians of --repeat runs; references use hand-written SQL on the same rows)")
 
     def report_ms(label, ours, reference, note=""):
-        print(f"{label:<44} {ours:>9.2f} ms {reference:>9.2f} ms {ours / reference:>6.2f}×  {note}")
+        print(f"{label:<62} {ours:>9.2f} ms {reference:>9.2f} ms {ours / reference:>6.2f}×  {note}")
 
     from bench import pages
 
@@ -62,7 +63,7 @@ def main() -> None:
         ours = result["builder_rows"] / result["builder_seconds"]
         raw = result["raw_rows"] / result["raw_seconds"]
         print(
-            f"{'demo builder insert rate (' + format(args.insert_sample, ',') + ' candidates)':<44}"
+            f"{'demo builder insert rate (' + format(args.insert_sample, ',') + ' candidates)':<58}"
             f" {ours:>8,.0f}/s {raw:>9,.0f}/s {ours / raw:>6.2f}×  rows per second: builder "
             f"(generation included) vs raw executemany of the same {result['raw_rows']:,} rows"
         )
