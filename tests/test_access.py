@@ -4,11 +4,13 @@ admin; an inactive user cannot log in."""
 import pytest
 from django.urls import reverse
 
+from candidly.pipeline.services import offer_extend
 from tests.conftest import PASSWORD
 
 
 @pytest.fixture
 def urls(candidate, manager, company, requisition, submission):
+    offer = offer_extend(submission=submission)
     return {
         "home": ("get", reverse("home")),
         "candidate_list": ("get", reverse("candidate_list")),
@@ -23,6 +25,14 @@ def urls(candidate, manager, company, requisition, submission):
         "requisition_list": ("get", reverse("requisition_list")),
         "requisition_detail": ("get", reverse("requisition_detail", args=[requisition.pk])),
         "submission_move": ("post", reverse("submission_move", args=[submission.pk])),
+        "interview_new": ("post", reverse("interview_new", args=[submission.pk])),
+        "offer_new": ("post", reverse("offer_new", args=[submission.pk])),
+        "offer_outcome": ("post", reverse("offer_outcome", args=[offer.pk])),
+        "placement_new": ("post", reverse("placement_new", args=[submission.pk])),
+        "requisition_add_candidate": (
+            "post",
+            reverse("requisition_add_candidate", args=[requisition.pk]),
+        ),
     }
 
 

@@ -1,10 +1,21 @@
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
 from candidly.people.models import Company
-from candidly.pipeline.models import Stage
+from candidly.pipeline.models import Interview, Offer, Stage
+
+# Zones offered for interviews: the agency's own first, then where clients usually are.
+TIME_ZONES = list(dict.fromkeys([
+    settings.TIME_ZONE, "America/New_York", "America/Chicago", "America/Denver",
+    "America/Los_Angeles", "America/Toronto", "Europe/London", "Europe/Berlin", "Asia/Kolkata",
+    "Asia/Singapore", "Australia/Sydney", "UTC",
+]))  # fmt: skip
 
 
 class CandidateSearchForm(forms.Form):
@@ -69,3 +80,45 @@ class ActivityForm(forms.Form):
 class MoveForm(forms.Form):
     # Hired is reached by recording the placement, never by a plain move.
     to_stage = forms.ChoiceField(choices=[c for c in Stage.choices if c[0] != Stage.HIRED])
+
+
+class InterviewForm(forms.Form):
+    kind = forms.ChoiceField(choices=Interview.Kind.choices)
+    starts_at = forms.DateTimeField(
+        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    minutes = forms.IntegerField(min_value=5, max_value=600, initial=45, label="Length (min)")
+    time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES], label="Time zone")
+    interviewers = forms.CharField(max_length=300, required=False)
+    location = forms.CharField(max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("time_zone"):
+            # The time is read on the interview's own clock, whatever the browser's zone.
+            naive = timezone.make_naive(data["starts_at"])
+            data["starts_at"] = timezone.make_aware(naive, ZoneInfo(data["time_zone"]))
+            data["ends_at"] = data["starts_at"] + timedelta(minutes=data.get("minutes") or 45)
+        return data
+
+
+class OfferForm(forms.Form):
+    salary = forms.IntegerField(min_value=0, required=False, label="Salary")
+
+
+class OfferOutcomeForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[c for c in Offer.Status.choices if c[0] != Offer.Status.EXTENDED], label="Outcome"
+    )
+    decline_reason = forms.ChoiceField(
+        choices=[("", "—"), *Offer.DeclineReason.choices], required=False, label="If declined, why"
+    )
+    note = forms.CharField(max_length=1000, required=False)
+
+
+class PlacementForm(forms.Form):
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Starts on")
+
+
+class AddCandidateForm(forms.Form):
+    candidate = forms.CharField(label="Candidate", help_text="Email, phone or name")

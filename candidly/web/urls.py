@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from candidly.web import views
+from candidly.web import pipeline, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -18,5 +18,14 @@ urlpatterns = [
     path("managers/<int:pk>/log/", views.manager_log_activity, name="manager_log"),
     path("requisitions/", views.requisition_list, name="requisition_list"),
     path("requisitions/<int:pk>/", views.requisition_detail, name="requisition_detail"),
-    path("submissions/<int:pk>/move/", views.submission_move, name="submission_move"),
+    path(
+        "requisitions/<int:pk>/submissions/",
+        pipeline.requisition_add_candidate,
+        name="requisition_add_candidate",
+    ),
+    path("submissions/<int:pk>/move/", pipeline.submission_move, name="submission_move"),
+    path("submissions/<int:pk>/interviews/", pipeline.interview_new, name="interview_new"),
+    path("submissions/<int:pk>/offers/", pipeline.offer_new, name="offer_new"),
+    path("submissions/<int:pk>/placement/", pipeline.placement_new, name="placement_new"),
+    path("offers/<int:pk>/outcome/", pipeline.offer_outcome, name="offer_outcome"),
 ]

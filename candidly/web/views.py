@@ -21,9 +21,14 @@ from candidly.activity.services import activity_log
 from candidly.people.models import Candidate, Company, HiringManager
 from candidly.people.selectors import candidate_search, split_contacts, with_list_details
 from candidly.people.services import candidate_create
-from candidly.pipeline.models import OPEN_STAGES, Requisition, Stage, Submission
-from candidly.pipeline.services import submission_advance
-from candidly.web.forms import ActivityForm, CandidateForm, CandidateSearchForm, MoveForm
+from candidly.pipeline.models import OPEN_STAGES, Interview, Offer, Requisition, Stage
+from candidly.web.forms import (
+    TIME_ZONES,
+    ActivityForm,
+    CandidateForm,
+    CandidateSearchForm,
+    MoveForm,
+)
 
 
 def _apply_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
@@ -100,13 +105,23 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
 
 def _candidate_context(candidate: Candidate, form: ActivityForm | None = None) -> dict:
     submissions = candidate_submissions(candidate)
+    for s in submissions:  # what the pipeline panel offers next, from the prefetched offers
+        offers = s.offers.all()
+        s.open_offer = next((o for o in offers if o.status == Offer.Status.EXTENDED), None)
+        s.can_place = s.stage == Stage.OFFER and any(
+            o.status == Offer.Status.ACCEPTED for o in offers
+        )
     return {
         "candidate": candidate,
         "submissions": submissions,
         "timeline": candidate_timeline(candidate, submissions=submissions),
         "form": form or ActivityForm(submissions=submissions),
         "log_url": candidate.get_absolute_url() + "log/",
-        "default_minutes": Activity.DEFAULT_MINUTES,
+        "interview_kinds": Interview.Kind.choices,
+        "time_zones": TIME_ZONES,
+        "outcomes": [c for c in Offer.Status.choices if c[0] != Offer.Status.EXTENDED],
+        "decline_reasons": Offer.DeclineReason.choices,
+        "stages": [c for c in Stage.choices if c[0] != Stage.HIRED],
     }
 
 
@@ -283,24 +298,3 @@ def requisition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/requisition_detail.html",
         {"requisition": requisition, "columns": columns, "move_form": MoveForm()},
     )
-
-
-@require_POST
-def submission_move(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = get_object_or_404(
-        Submission.objects.select_related("candidate", "requisition"), pk=pk
-    )
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        try:
-            submission_advance(
-                submission=submission, to_stage=form.cleaned_data["to_stage"], by=request.user
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            stage = submission.get_stage_display().lower()
-            messages.success(request, f"{submission.candidate.full_name} moved to {stage}.")
-    else:
-        messages.error(request, "Choose a stage to move to.")
-    return redirect(submission.requisition)
