@@ -65,12 +65,17 @@ def test_log_a_call_from_the_candidate_page(page, live_server, recruiter, candid
     page.get_by_label("Username").fill("alex")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # The stylesheet is served and applied: the top bar is dark, not the browser's default.
+    bar = page.locator("header.topbar")
+    assert bar.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(29, 35, 48)"
 
     page.get_by_label("Search candidates").fill("ellis")
     page.locator("#results").get_by_role("link", name="Jordan Ellis").click()
     page.wait_for_url(f"**/candidates/{candidate.pk}/")
     page.get_by_text("Nothing recorded yet.").wait_for()
 
+    page.get_by_label("Email", exact=True).check()
+    assert page.get_by_label("Call outcome").is_hidden()  # an email has no call outcome
     page.get_by_label("Call", exact=True).check()
     page.get_by_label("Call outcome").select_option("connected")
     page.get_by_label("Notes").fill("Walked through the onsite agenda")
@@ -83,4 +88,5 @@ def test_log_a_call_from_the_candidate_page(page, live_server, recruiter, candid
     assert "10 min" in entry.inner_text()
     assert page.evaluate("window.loadedOnce") is True
     assert page.get_by_label("Notes").input_value() == ""
+    assert page.get_by_role("status").inner_text() == "Logged."
     assert Activity.objects.get().body == "Walked through the onsite agenda"

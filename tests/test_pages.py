@@ -152,3 +152,26 @@ def test_client_pages_show_their_openings(logged_in, requisition, company, manag
     pk = company.pk if name == "company_detail" else manager.pk
     page = logged_in.get(reverse(name, args=[pk])).content.decode()
     assert "Backend Engineer" in page
+
+
+def test_the_stylesheet_is_found_by_the_static_files_app():
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("candidly/candidly.css")
+
+
+def test_phones_are_shown_as_people_write_them(logged_in, candidate):
+    page = logged_in.get(reverse("candidate_detail", args=[candidate.pk])).content.decode()
+    assert "(415) 555-0199" in page and 'href="tel:+14155550199"' in page
+    page = logged_in.get(reverse("candidate_list")).content.decode()
+    assert "(415) 555-0199" in page
+
+
+def test_a_clients_page_says_which_manager_each_contact_was_with(
+    logged_in, company, manager, recruiter
+):
+    from candidly.activity.services import activity_log
+
+    activity_log(recruiter=recruiter, hiring_manager=manager, kind="call", direction="inbound")
+    page = logged_in.get(reverse("company_detail", args=[company.pk])).content.decode()
+    assert "Inbound call with Morgan Reyes" in page

@@ -38,17 +38,27 @@ _DIRECTION = dict(Activity.Direction.choices)
 _OUTCOME = dict(Activity.Outcome.choices)
 
 
-def activity_entries(queryset, limit: int) -> list[TimelineEntry]:
-    """Activities as timeline entries, newest first (plain rows: no model instances needed)."""
-    rows = queryset.order_by("-occurred_at", "-id").values_list(
+def activity_entries(queryset, limit: int, *, name_manager: bool = False) -> list[TimelineEntry]:
+    """Activities as timeline entries, newest first (plain rows: no model instances needed).
+
+    `name_manager` adds the hiring manager's name to each title, for timelines that cover
+    several managers (a client's page).
+    """
+    fields = [
         "occurred_at", "kind", "direction", "outcome", "subject", "body", "minutes",
         "recruiter__first_name", "recruiter__last_name", "recruiter__username",
-    )[:limit]  # fmt: skip
+    ]  # fmt: skip
+    if name_manager:
+        fields += ["hiring_manager__first_name", "hiring_manager__last_name"]
+    rows = queryset.order_by("-occurred_at", "-id").values_list(*fields)[:limit]
     entries = []
-    for at, kind, direction, outcome, subject, body, minutes, first, last, username in rows:
+    for row in rows:
+        at, kind, direction, outcome, subject, body, minutes, first, last, username = row[:10]
         title = f"{_DIRECTION[direction]} {_KIND[kind].lower()}"
         if outcome:
             title += f" · {_OUTCOME[outcome].lower()}"
+        if name_manager and row[10]:
+            title += f" with {row[10]} {row[11]}"
         entries.append(
             TimelineEntry(
                 at=at,

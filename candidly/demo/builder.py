@@ -170,6 +170,7 @@ class DemoBuilder:
                 self._write(rows)
             done += size
             self.progress(size)
+        self._settle_requisitions()
         reset_sequences(*(model for model, _ in ORDER), Requisition, Company, Department,
                         HiringManager, User)  # fmt: skip
         return self.counts
@@ -274,7 +275,7 @@ class DemoBuilder:
             closed, status = None, "open"
             if age > 150 or (age > 45 and rng.random() < 0.4):
                 closed = opened + timedelta(days=self._int(30, min(150, age)))
-                status = "filled" if rng.random() < 0.7 else "closed"
+                status = "closed"  # or "filled": settled once the hires are known
             elif rng.random() < 0.08:
                 status = "on_hold"
             recruiter = self._recruiter()
@@ -298,6 +299,14 @@ class DemoBuilder:
         self.counts["requisitions"] = len(req_rows)
         self._write(activities)
         self.requisitions.sort(key=lambda r: r.opened)
+
+    def _settle_requisitions(self) -> None:
+        """A closed opening is "filled" when someone was hired into it, else just "closed"."""
+        hired = Submission.objects.filter(stage="hired").values("requisition_id")
+        closed = Requisition.objects.filter(closed_at__isnull=False)
+        with transaction.atomic():
+            closed.filter(pk__in=hired).update(status="filled")
+            closed.exclude(pk__in=hired).update(status="closed")
 
     def _manager_activity(self, rows: Rows, req: Req) -> None:
         """The hiring-manager side of a requisition: intake, then regular calls and emails."""
@@ -557,6 +566,14 @@ class DemoBuilder:
                             move("withdrawn", decided)
                     elif t < window_end and t < self.end and rng.random() < 0.6:
                         reject(t)
+        pending_offer = offers and offers[-1][4] == "extended"
+        if (
+            stage in ("sourced", "submitted", "interviewing", "offer")
+            and req.closed
+            and not (pending_offer)
+        ):
+            # The opening closed with this candidate still in process: turned down then.
+            reject(max(stage_at + HOUR, req.closed))
         rows.add(Submission, (sid, cid, req.id, stage, stage_at, created_at))
         for from_stage, to_stage, at in changes:
             rows.add(StageChange, (self._id(StageChange), sid, from_stage or "", to_stage, at, rid))

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from candidly.activity.models import Activity
-from candidly.people.contacts import normalize_email, normalize_phone
+from candidly.people.contacts import format_phone, normalize_email, normalize_phone
 from candidly.people.models import Candidate, ContactPoint, HiringManager
 from candidly.pipeline.models import Submission
 
@@ -93,5 +93,7 @@ def split_contacts(candidates) -> list[Candidate]:
     for candidate in rows:
         points = candidate.contact_points.all()
         candidate.emails = [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL]
-        candidate.phones = [p.value for p in points if p.kind == ContactPoint.Kind.PHONE]
+        candidate.phones = [
+            format_phone(p.value) for p in points if p.kind == ContactPoint.Kind.PHONE
+        ]
     return rows

@@ -167,9 +167,14 @@ def candidate_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(candidate)
             form = None
     context = _candidate_context(candidate, form)
+    context["saved"] = "Logged." if form is None else ""
     if request.htmx:
         return render(request, "web/candidate_detail.html#activity", context)
     return render(request, "web/candidate_detail.html", context, status=400)
+
+
+# A client's page shows its latest work; each manager's page has the whole history.
+COMPANY_TIMELINE = 50
 
 
 def company_list(request: HttpRequest) -> HttpResponse:
@@ -192,8 +197,11 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "managers": company.hiring_managers.select_related("department"),
             "requisitions": _requisitions(Requisition.objects.filter(company=company)),
             "timeline": activity_entries(
-                Activity.objects.filter(hiring_manager__company=company), 100
+                Activity.objects.filter(hiring_manager__company=company),
+                COMPANY_TIMELINE,
+                name_manager=True,
             ),
+            "timeline_limit": COMPANY_TIMELINE,
         },
     )
 
@@ -217,7 +225,9 @@ def _manager(pk: int) -> HiringManager:
     )
 
 
-def manager_detail(request: HttpRequest, pk: int, form: ActivityForm | None = None) -> HttpResponse:
+def manager_detail(
+    request: HttpRequest, pk: int, form: ActivityForm | None = None, saved: str = ""
+) -> HttpResponse:
     manager = _manager(pk)
     context = {
         "manager": manager,
@@ -225,6 +235,7 @@ def manager_detail(request: HttpRequest, pk: int, form: ActivityForm | None = No
         "timeline": manager_timeline(manager),
         "form": form or ActivityForm(),
         "log_url": manager.get_absolute_url() + "log/",
+        "saved": saved,
     }
     template = "web/manager_detail.html"
     if request.htmx and request.method == "POST":
@@ -258,7 +269,7 @@ def manager_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, "Logged.")
                 return redirect(manager)
-            form = None
+            return manager_detail(request, pk, saved="Logged.")
     return manager_detail(request, pk, form)
 
 

@@ -3,6 +3,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
+from candidly.people.contacts import format_phone
+
 register = template.Library()
 
 _UNITS = [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"), (86400, "day"),
@@ -22,3 +24,9 @@ def ago(value: datetime | None) -> str:
             n = seconds // size
             return f"{n} {unit}{'s' if n != 1 else ''} ago"
     return ""
+
+
+@register.filter
+def phone(value: str) -> str:
+    """An E.164 number as people write it."""
+    return format_phone(value)
