@@ -108,3 +108,18 @@ def test_the_admin_lists_every_model(client, lead, candidate, submission, manage
     ):
         assert client.get(f"/admin/{path}/").status_code == 200, path
     assert client.get(f"/admin/people/candidate/{candidate.pk}/change/").status_code == 200
+
+
+def test_staff_edits_of_contact_points_are_normalised(client, lead, candidate):
+    client.force_login(lead)
+    response = client.post(
+        "/admin/people/contactpoint/add/",
+        {"kind": "phone", "value": "(617) 555-0177", "label": "", "candidate": candidate.pk},
+    )
+    assert response.status_code == 302
+    assert candidate.contact_points.filter(value="+16175550177").exists()
+    response = client.post(
+        "/admin/people/contactpoint/add/",
+        {"kind": "email", "value": "not-an-email", "candidate": candidate.pk},
+    )
+    assert "is not an email address" in response.content.decode()

@@ -1,10 +1,30 @@
+from django import forms
 from django.contrib import admin
 
+from candidly.people.contacts import normalize_contact
 from candidly.people.models import Candidate, Company, ContactPoint, Department, HiringManager
+
+
+class ContactPointForm(forms.ModelForm):
+    """Staff edits are normalised like every other write, so lookups keep finding one person."""
+
+    class Meta:
+        model = ContactPoint
+        fields = ["kind", "value", "label", "candidate", "hiring_manager"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") and data.get("value"):
+            try:
+                data["value"] = normalize_contact(data["kind"], data["value"])
+            except forms.ValidationError as exc:
+                self.add_error("value", exc)
+        return data
 
 
 class ContactPointInline(admin.TabularInline):
     model = ContactPoint
+    form = ContactPointForm
     extra = 0
     fields = ["kind", "value", "label"]
 
@@ -45,6 +65,7 @@ class CandidateAdmin(admin.ModelAdmin):
 
 @admin.register(ContactPoint)
 class ContactPointAdmin(admin.ModelAdmin):
+    form = ContactPointForm
     list_display = ["value", "kind", "candidate", "hiring_manager"]
     list_select_related = ["candidate", "hiring_manager"]
     list_filter = ["kind"]
