@@ -123,3 +123,10 @@ def test_staff_edits_of_contact_points_are_normalised(client, lead, candidate):
         {"kind": "email", "value": "not-an-email", "candidate": candidate.pk},
     )
     assert "is not an email address" in response.content.decode()
+
+
+def test_a_missing_page_is_explained_in_the_layout(logged_in, settings):
+    settings.DEBUG = False
+    response = logged_in.get("/candidates/999999/")
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.content.decode()
