@@ -139,33 +139,40 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/candidate_detail.html", _candidate_context(candidate))
 
 
+def _log_from_form(request, form: ActivityForm, submissions=(), **person) -> bool:
+    """Log the quick-log form's activity for `person`; on refusal, put the reasons on the form."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        activity_log(
+            recruiter=request.user,
+            kind=data["kind"],
+            direction=data["direction"],
+            outcome=data["outcome"],
+            occurred_at=data["occurred_at"],
+            minutes=data["minutes"],
+            subject=data["subject"],
+            body=data["body"],
+            submission=next((s for s in submissions if s.pk == data.get("submission")), None),
+            **person,
+        )
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return False
+    return True
+
+
 @require_POST
 def candidate_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     submissions = list(candidate.submissions.select_related("requisition"))
     form = ActivityForm(request.POST, submissions=submissions)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            activity_log(
-                recruiter=request.user,
-                candidate=candidate,
-                kind=data["kind"],
-                direction=data["direction"],
-                outcome=data["outcome"],
-                occurred_at=data["occurred_at"],
-                minutes=data["minutes"],
-                subject=data["subject"],
-                body=data["body"],
-                submission=next((s for s in submissions if s.pk == data.get("submission")), None),
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            if not request.htmx:
-                messages.success(request, "Logged.")
-                return redirect(candidate)
-            form = None
+    if _log_from_form(request, form, candidate=candidate, submissions=submissions):
+        if not request.htmx:
+            messages.success(request, "Logged.")
+            return redirect(candidate)
+        form = None
     context = _candidate_context(candidate, form)
     context["saved"] = "Logged." if form is None else ""
     if request.htmx:
@@ -249,27 +256,11 @@ def manager_detail(
 def manager_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
     manager = _manager(pk)
     form = ActivityForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            activity_log(
-                recruiter=request.user,
-                hiring_manager=manager,
-                kind=data["kind"],
-                direction=data["direction"],
-                outcome=data["outcome"],
-                occurred_at=data["occurred_at"],
-                minutes=data["minutes"],
-                subject=data["subject"],
-                body=data["body"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            if not request.htmx:
-                messages.success(request, "Logged.")
-                return redirect(manager)
-            return manager_detail(request, pk, saved="Logged.")
+    if _log_from_form(request, form, hiring_manager=manager):
+        if not request.htmx:
+            messages.success(request, "Logged.")
+            return redirect(manager)
+        return manager_detail(request, pk, saved="Logged.")
     return manager_detail(request, pk, form)
 
 
