@@ -175,3 +175,11 @@ def test_a_clients_page_says_which_manager_each_contact_was_with(
     activity_log(recruiter=recruiter, hiring_manager=manager, kind="call", direction="inbound")
     page = logged_in.get(reverse("company_detail", args=[company.pk])).content.decode()
     assert "Inbound call with Morgan Reyes" in page
+
+
+def test_the_chosen_filters_stay_chosen(logged_in, candidate, recruiter, other_recruiter):
+    candidate_create(first_name="Riley", last_name="Park", owner=other_recruiter)
+    response = logged_in.get(reverse("candidate_list"), {"owner": recruiter.pk, "stage": ""})
+    page = response.content.decode()
+    assert f'<option value="{recruiter.pk}" selected>Alex Kim</option>' in page
+    assert "Jordan Ellis" in page and "Riley Park" not in page

@@ -67,6 +67,16 @@ def test_list_pages_have_a_fixed_query_count(
     _count(logged_in, django_assert_num_queries, url, queries)
 
 
+def test_a_filtered_candidate_list_costs_no_more(
+    logged_in, django_assert_num_queries, recruiter, company, requisition
+):
+    url = reverse("candidate_list") + f"?owner={recruiter.pk}&stage=submitted&company={company.pk}"
+    _grow(4, recruiter=recruiter, company=company, requisition=requisition)
+    _count(logged_in, django_assert_num_queries, url, AUTH + 5)
+    _grow(10, recruiter=recruiter, company=company, requisition=requisition)
+    _count(logged_in, django_assert_num_queries, url, AUTH + 5)
+
+
 def test_the_candidate_page_has_a_fixed_query_count(
     logged_in, django_assert_num_queries, candidate, submission, recruiter, requisition, manager
 ):

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
-from candidly.people.models import Company
 from candidly.pipeline.models import Interview, Offer, Stage
 
 # Zones offered for interviews: the agency's own first, then where clients usually are.
@@ -19,14 +18,13 @@ TIME_ZONES = list(dict.fromkeys([
 
 
 class CandidateSearchForm(forms.Form):
+    """The list's filters. Ids, not model choices: an unknown id simply matches nobody, and
+    reading the filters costs no query."""
+
     q = forms.CharField(required=False, label="Search")
-    owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), required=False, empty_label="Any recruiter"
-    )
+    owner = forms.IntegerField(required=False, min_value=1)
     stage = forms.ChoiceField(choices=[("", "Any stage"), *Stage.choices], required=False)
-    company = forms.ModelChoiceField(
-        queryset=Company.objects.all(), required=False, empty_label="Any client"
-    )
+    company = forms.IntegerField(required=False, min_value=1)
 
 
 class CandidateForm(forms.Form):

@@ -50,9 +50,9 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     candidates = candidate_search(
         query=filters.get("q", ""),
-        owner_id=getattr(filters.get("owner"), "pk", None),
+        owner_id=filters.get("owner"),
         stage=filters.get("stage", ""),
-        company_id=getattr(filters.get("company"), "pk", None),
+        company_id=filters.get("company"),
     )
     page = Paginator(with_list_details(candidates), settings.CANDIDATES_PER_PAGE).get_page(
         request.GET.get("page")
