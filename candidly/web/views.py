@@ -69,10 +69,13 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     else:
-        # Plain option lists: the filter selects are drawn by the template, not by widgets.
-        context["recruiters"] = User.objects.filter(is_active=True).values_list(
-            "pk", "first_name", "last_name", "username"
-        )
+        # Plain (value, label) pairs for the filter selects.
+        context["recruiters"] = [
+            (pk, f"{first} {last}".strip() or username)
+            for pk, first, last, username in User.objects.filter(is_active=True).values_list(
+                "pk", "first_name", "last_name", "username"
+            )
+        ]
         context["companies"] = Company.objects.order_by("name").values_list("pk", "name")
         context["stages"] = Stage.choices
     return render(request, template, context)
