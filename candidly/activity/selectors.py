@@ -3,12 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from candidly.activity.models import Activity
 from candidly.people.models import Candidate, HiringManager
-from candidly.pipeline.models import Interview, StageChange, Submission
+from candidly.pipeline.models import Interview, Offer, Stage, StageChange, Submission
 
 
 @dataclass(frozen=True)
@@ -74,18 +73,39 @@ def activity_entries(queryset, limit: int, *, name_manager: bool = False) -> lis
 
 
 def candidate_submissions(candidate: Candidate) -> list[Submission]:
-    """A candidate's submissions with everything the page and timeline show about them."""
-    return list(
-        candidate.submissions.select_related(
-            "requisition__company", "requisition__hiring_manager", "placement"
+    """A candidate's submissions, each with its history as plain rows: `stage_rows`,
+    `interview_rows` and `offer_rows` (dicts). Four queries, or one without submissions."""
+    submissions = list(
+        candidate.submissions.select_related("requisition__company", "placement").order_by(
+            "-created_at"
         )
-        .prefetch_related(
-            Prefetch("stage_changes", StageChange.objects.select_related("changed_by")),
-            "interviews",
-            "offers",
-        )
-        .order_by("-created_at")
     )
+    by_id = {s.pk: s for s in submissions}
+    for s in submissions:
+        s.stage_rows, s.interview_rows, s.offer_rows = [], [], []
+    if not by_id:
+        return submissions
+    for row in (
+        StageChange.objects.filter(submission_id__in=by_id)
+        .order_by("changed_at", "id")
+        .values("submission_id", "changed_at", "from_stage", "to_stage",
+                "changed_by__first_name", "changed_by__last_name")
+    ):  # fmt: skip
+        by_id[row["submission_id"]].stage_rows.append(row)
+    for row in (
+        Interview.objects.filter(submission_id__in=by_id)
+        .order_by("starts_at")
+        .values("submission_id", "starts_at", "kind", "time_zone", "interviewers", "status")
+    ):
+        by_id[row["submission_id"]].interview_rows.append(row)
+    for row in (
+        Offer.objects.filter(submission_id__in=by_id)
+        .order_by("extended_at")
+        .values("pk", "submission_id", "salary", "extended_at", "status", "decided_at",
+                "decline_reason", "note")
+    ):  # fmt: skip
+        by_id[row["submission_id"]].offer_rows.append(row)
+    return submissions
 
 
 def candidate_timeline(
@@ -104,49 +124,56 @@ def candidate_timeline(
     return entries[:limit]
 
 
+_STAGE = dict(Stage.choices)
+_INTERVIEW = dict(Interview.Kind.choices)
+_OFFER = dict(Offer.Status.choices)
+_DECLINE = dict(Offer.DeclineReason.choices)
+
+
 def _submission_entries(submission: Submission):
     req = submission.requisition
     company = req.company.name
-    for change in submission.stage_changes.all():
-        moved_from = (
-            f" · from {change.get_from_stage_display().lower()}" if change.from_stage else ""
-        )
+    for change in submission.stage_rows:
+        moved_from = change["from_stage"]
+        who = f"{change['changed_by__first_name'] or ''} {change['changed_by__last_name'] or ''}"
         yield TimelineEntry(
-            at=change.changed_at,
+            at=change["changed_at"],
             category="stage",
-            title=f"{change.get_to_stage_display()}: {req.title}",
-            detail=company + moved_from,
-            who=str(change.changed_by or ""),
-            tag=change.to_stage,
+            title=f"{_STAGE[change['to_stage']]}: {req.title}",
+            detail=company + (f" · from {_STAGE[moved_from].lower()}" if moved_from else ""),
+            who=who.strip(),
+            tag=change["to_stage"],
         )
-    for interview in submission.interviews.all():
-        local = timezone.localtime(interview.starts_at, _zone(interview.time_zone))
+    for interview in submission.interview_rows:
+        local = timezone.localtime(interview["starts_at"], _zone(interview["time_zone"]))
         yield TimelineEntry(
-            at=interview.starts_at,
+            at=interview["starts_at"],
             category="interview",
-            title=f"{interview.get_kind_display()} interview: {req.title}",
-            detail=f"{company} · {local:%a %d %b %Y, %H:%M} {interview.time_zone}"
-            + (f" · {interview.interviewers}" if interview.interviewers else "")
-            + (" · cancelled" if interview.status == Interview.Status.CANCELLED else ""),
-            tag=interview.kind,
+            title=f"{_INTERVIEW[interview['kind']]} interview: {req.title}",
+            detail=f"{company} · {local:%a %d %b %Y, %H:%M} {interview['time_zone']}"
+            + (f" · {interview['interviewers']}" if interview["interviewers"] else "")
+            + (" · cancelled" if interview["status"] == Interview.Status.CANCELLED else ""),
+            tag=interview["kind"],
         )
-    for offer in submission.offers.all():
-        salary = f" · ${offer.salary:,}" if offer.salary else ""
+    for offer in submission.offer_rows:
+        salary = f" · ${offer['salary']:,}" if offer["salary"] else ""
         yield TimelineEntry(
-            at=offer.extended_at,
+            at=offer["extended_at"],
             category="offer",
             title=f"Offer extended: {req.title}",
             detail=company + salary,
             tag="offer",
         )
-        if offer.decided_at:
-            reason = f" · {offer.get_decline_reason_display()}" if offer.decline_reason else ""
+        if offer["decided_at"]:
+            reason = offer["decline_reason"]
             yield TimelineEntry(
-                at=offer.decided_at,
+                at=offer["decided_at"],
                 category="offer",
-                title=f"Offer {offer.get_status_display().lower()}: {req.title}",
-                detail=company + reason + (f" — {offer.note}" if offer.note else ""),
-                tag=offer.status,
+                title=f"Offer {_OFFER[offer['status']].lower()}: {req.title}",
+                detail=company
+                + (f" · {_DECLINE[reason]}" if reason else "")
+                + (f" — {offer['note']}" if offer["note"] else ""),
+                tag=offer["status"],
             )
     placement = getattr(submission, "placement", None)
     if placement is not None:

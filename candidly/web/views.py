@@ -108,11 +108,11 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
 
 def _candidate_context(candidate: Candidate, form: ActivityForm | None = None) -> dict:
     submissions = candidate_submissions(candidate)
-    for s in submissions:  # what the pipeline panel offers next, from the prefetched offers
-        offers = s.offers.all()
-        s.open_offer = next((o for o in offers if o.status == Offer.Status.EXTENDED), None)
+    for s in submissions:  # what the pipeline panel offers next, from the fetched offers
+        offers = s.offer_rows
+        s.open_offer = next((o for o in offers if o["status"] == Offer.Status.EXTENDED), None)
         s.can_place = s.stage == Stage.OFFER and any(
-            o.status == Offer.Status.ACCEPTED for o in offers
+            o["status"] == Offer.Status.ACCEPTED for o in offers
         )
     return {
         "candidate": candidate,
