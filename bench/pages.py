@@ -20,11 +20,11 @@ from django.shortcuts import render
 from django.test import Client, RequestFactory
 
 from candidly.accounts.models import User
+from candidly.activity.lists import candidate_search, split_contacts, with_list_details
 from candidly.activity.models import Activity
 from candidly.activity.selectors import TimelineEntry, candidate_submissions, candidate_timeline
 from candidly.activity.services import activity_log
 from candidly.people.models import Candidate, Company, ContactPoint
-from candidly.people.selectors import candidate_search, split_contacts, with_list_details
 from candidly.pipeline.models import Interview, Offer, Stage
 from candidly.web import views
 from candidly.web.forms import ActivityForm

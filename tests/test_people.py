@@ -1,8 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from candidly.activity.lists import candidate_search
 from candidly.people.models import Candidate, ContactPoint
-from candidly.people.selectors import candidate_search, person_by_contact
+from candidly.people.selectors import person_by_contact
 from candidly.people.services import candidate_create, company_create
 
 

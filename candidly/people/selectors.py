@@ -1,16 +1,6 @@
 """Reads of people shared by the web pages, the API and the commands."""
 
-import re
-
-from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q, QuerySet, Subquery
-
-from candidly.activity.models import Activity
-from candidly.people.contacts import format_phone, normalize_email, normalize_phone
 from candidly.people.models import Candidate, ContactPoint, HiringManager
-from candidly.pipeline.models import Submission
-
-_PHONE_LIKE = re.compile(r"^[\d\s()+.\-]{7,}$")
 
 
 def person_by_contact(kind: str, value: str) -> Candidate | HiringManager | None:
@@ -21,79 +11,3 @@ def person_by_contact(kind: str, value: str) -> Candidate | HiringManager | None
         .first()
     )
     return point.person if point else None
-
-
-def _contact_filter(query: str) -> Q | None:
-    """An exact match on a contact point when the query looks like an email or a phone."""
-    try:
-        if "@" in query:
-            kind, value = ContactPoint.Kind.EMAIL, normalize_email(query)
-        elif _PHONE_LIKE.match(query):
-            kind, value = ContactPoint.Kind.PHONE, normalize_phone(query)
-        else:
-            return None
-    except ValidationError:
-        return None
-    ids = ContactPoint.objects.filter(kind=kind, value=value, candidate__isnull=False)
-    return Q(pk__in=ids.values("candidate_id"))
-
-
-def candidate_search(
-    *,
-    query: str = "",
-    owner_id: int | None = None,
-    stage: str = "",
-    company_id: int | None = None,
-) -> QuerySet[Candidate]:
-    """Candidates matching a free-text query and filters, in name order.
-
-    The query finds an email or phone exactly; otherwise every word must appear in the
-    name, current title, current company or skills.
-    """
-    candidates = Candidate.objects.all()
-    query = query.strip()
-    if query:
-        contact = _contact_filter(query)
-        if contact is not None:
-            candidates = candidates.filter(contact)
-        else:
-            for word in query.split():
-                candidates = candidates.filter(
-                    Q(first_name__icontains=word)
-                    | Q(last_name__icontains=word)
-                    | Q(headline__icontains=word)
-                    | Q(current_company__icontains=word)
-                    | Q(skills__icontains=word)
-                )
-    if owner_id:
-        candidates = candidates.filter(owner_id=owner_id)
-    if stage or company_id:
-        submissions = Submission.objects.all()
-        if stage:
-            submissions = submissions.filter(stage=stage)
-        if company_id:
-            submissions = submissions.filter(requisition__company_id=company_id)
-        candidates = candidates.filter(pk__in=submissions.values("candidate_id"))
-    return candidates.order_by("last_name", "first_name", "id")
-
-
-def with_list_details(candidates: QuerySet[Candidate]) -> QuerySet[Candidate]:
-    """What a row of the candidate list shows: owner, contact points, last activity."""
-    last = Activity.objects.filter(candidate=OuterRef("pk")).order_by("-occurred_at")
-    return (
-        candidates.select_related("owner")
-        .prefetch_related("contact_points")
-        .annotate(last_activity_at=Subquery(last.values("occurred_at")[:1]))
-    )
-
-
-def split_contacts(candidates) -> list[Candidate]:
-    """Give each candidate (with prefetched contact points) `emails` and `phones` lists."""
-    rows = list(candidates)
-    for candidate in rows:
-        points = candidate.contact_points.all()
-        candidate.emails = [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL]
-        candidate.phones = [
-            format_phone(p.value) for p in points if p.kind == ContactPoint.Kind.PHONE
-        ]
-    return rows

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from candidly.people.selectors import candidate_search
+from candidly.activity.lists import candidate_search
 from candidly.pipeline.models import Offer, Requisition, Submission
 from candidly.pipeline.services import (
     interview_schedule,

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from candidly.accounts.models import User
+from candidly.activity.lists import candidate_search, split_contacts, with_list_details
 from candidly.activity.models import Activity
 from candidly.activity.selectors import (
     activity_entries,
@@ -19,7 +20,6 @@ from candidly.activity.selectors import (
 )
 from candidly.activity.services import activity_log
 from candidly.people.models import Candidate, Company, HiringManager
-from candidly.people.selectors import candidate_search, split_contacts, with_list_details
 from candidly.people.services import candidate_create
 from candidly.pipeline.models import OPEN_STAGES, Interview, Offer, Requisition, Stage
 from candidly.web.forms import (
