@@ -50,7 +50,13 @@ def test_database_url_switches_to_postgresql():
         "6543",
         "candidly",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {
+        "sslmode": "require",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+    pooled = database_from_url("postgres://x@y/z?prepare_threshold=none&server_side_binding=false")
+    assert pooled["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None}
 
 
 def test_database_url_rejects_other_engines():

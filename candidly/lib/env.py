@@ -35,7 +35,22 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "OPTIONS": dict(parse_qsl(parts.query)),
+        "OPTIONS": {
+            # Parameters bound on the server, and statements prepared after five runs: the
+            # server then keeps each query's plan instead of planning it on every request.
+            # `?prepare_threshold=none` for a pooler that cannot keep prepared statements.
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+            **{key: _option(value) for key, value in parse_qsl(parts.query)},
+        },
         "CONN_MAX_AGE": 600,
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def _option(value: str):
+    """Query-string options as the driver wants them: true/false/none, numbers, else text."""
+    words = {"true": True, "false": False, "none": None}
+    if value.lower() in words:
+        return words[value.lower()]
+    return int(value) if value.isdigit() else value
