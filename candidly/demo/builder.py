@@ -20,7 +20,13 @@ from faker import Faker
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
 from candidly.demo import data
-from candidly.lib.bulk import bulk_insert, bulk_session, next_id, reset_sequences
+from candidly.lib.bulk import (
+    bulk_insert,
+    bulk_session,
+    next_id,
+    refresh_statistics,
+    reset_sequences,
+)
 from candidly.people.models import Candidate, Company, ContactPoint, Department, HiringManager
 from candidly.pipeline.models import (
     Interview,
@@ -171,6 +177,7 @@ class DemoBuilder:
             done += size
             self.progress(size)
         self._settle_requisitions()
+        refresh_statistics(*(model for model, _ in ORDER), Requisition)
         reset_sequences(*(model for model, _ in ORDER), Requisition, Company, Department,
                         HiringManager, User)  # fmt: skip
         return self.counts

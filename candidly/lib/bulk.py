@@ -87,3 +87,17 @@ def bulk_session(cache_mib: int = 1024):
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size={before}")
+
+
+def refresh_statistics(*models_: type[models.Model]) -> None:
+    """After a bulk load, give the query planner fresh statistics (and PostgreSQL a fresh
+    visibility map, so counts can be answered from indexes alone)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # VACUUM cannot run inside a transaction; ANALYZE alone can.
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+            for model in models_:
+                cursor.execute(f"{command} {quote(model._meta.db_table)}")
+        else:
+            cursor.execute("PRAGMA optimize")
