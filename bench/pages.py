@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.test import Client, RequestFactory
 
 from candidly.accounts.models import User
-from candidly.activity.lists import candidate_search, split_contacts, with_list_details
+from candidly.activity.lists import candidate_search, list_rows, with_list_details
 from candidly.activity.models import Activity
 from candidly.activity.selectors import TimelineEntry, candidate_submissions, candidate_timeline
 from candidly.activity.services import activity_log
@@ -237,14 +237,21 @@ def _list_rows(owner_id: int, page: int, per_page: int) -> dict:
         candidates = _rows(
             cursor,
             "SELECT c.id, c.first_name, c.last_name, c.headline, c.current_company, "
-            "u.first_name, u.last_name, (SELECT a.occurred_at FROM activity_activity a "
-            "WHERE a.candidate_id = c.id ORDER BY a.occurred_at DESC LIMIT 1) "
+            "u.first_name, u.last_name "
             "FROM people_candidate c LEFT JOIN accounts_user u ON u.id = c.owner_id "
             "WHERE c.owner_id = %s ORDER BY c.last_name, c.first_name, c.id LIMIT %s OFFSET %s",
             [owner_id, per_page, (page - 1) * per_page],
         )
         ids = [row[0] for row in candidates]
         marks = ", ".join(["%s"] * len(ids))
+        last = dict(
+            _rows(
+                cursor,
+                f"SELECT candidate_id, MAX(occurred_at) FROM activity_activity "
+                f"WHERE candidate_id IN ({marks}) GROUP BY candidate_id",
+                ids,
+            )
+        )
         contacts = _rows(
             cursor,
             f"SELECT candidate_id, kind, value FROM people_contactpoint "
@@ -258,7 +265,7 @@ def _list_rows(owner_id: int, page: int, per_page: int) -> dict:
         )
         companies = _rows(cursor, "SELECT id, name FROM people_company ORDER BY name", [])
     return {"count": count[0][0], "candidates": candidates, "contacts": contacts,
-            "users": users, "companies": companies}  # fmt: skip
+            "last": last, "users": users, "companies": companies}  # fmt: skip
 
 
 def _raw_list_context(request, owner_id: int, page_number: int, per_page: int) -> dict:
@@ -269,11 +276,11 @@ def _raw_list_context(request, owner_id: int, page_number: int, per_page: int) -
     page_rows = [
         SimpleNamespace(
             pk=cid, first_name=first, last_name=last, headline=headline, current_company=company,
-            owner=f"{o_first} {o_last}", last_activity_at=_aware(last_at),
+            owner=f"{o_first} {o_last}", last_activity_at=_aware(rows["last"].get(cid)),
             emails=[v for k, v in by_candidate.get(cid, []) if k == "email"],
             phones=[v for k, v in by_candidate.get(cid, []) if k == "phone"],
         )
-        for cid, first, last, headline, company, o_first, o_last, last_at in rows["candidates"]
+        for cid, first, last, headline, company, o_first, o_last in rows["candidates"]
     ]  # fmt: skip
     paginator = Paginator(range(rows["count"]), per_page)
     return {
@@ -349,7 +356,7 @@ def run(repeat: int, report) -> None:
 
     def list_data():
         rows = with_list_details(candidate_search(owner_id=owner.pk))
-        split_contacts(Paginator(rows, per_page).get_page(3).object_list)
+        list_rows(Paginator(rows, per_page).get_page(3).object_list)
         list(User.objects.filter(is_active=True).values_list("pk", "first_name", "last_name"))
         list(Company.objects.order_by("name").values_list("pk", "name"))
 

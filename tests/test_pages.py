@@ -51,6 +51,23 @@ class TestCandidateList:
         assert "Person2 Zed" in page and "Person0 Zed" not in page
         assert "q=zed&amp;page=3" in page and "Page 2 of 3" in page
 
+    def test_each_row_says_when_we_last_spoke(self, logged_in, candidate, recruiter):
+        from candidly.activity.services import activity_log
+
+        candidate_create(first_name="Riley", last_name="Ellis")
+        activity_log(
+            recruiter=recruiter,
+            candidate=candidate,
+            kind="call",
+            direction="outbound",
+            occurred_at=timezone.now() - timedelta(days=3, hours=2),
+        )
+        page = logged_in.get(reverse("candidate_list"), {"q": "ellis"}).content.decode()
+        jordan = page[page.index("Jordan Ellis") :]
+        riley = page[page.index("Riley Ellis") :]
+        assert "3 days ago" in jordan[: jordan.index("</tr>")]
+        assert "never" in riley[: riley.index("</tr>")]
+
     def test_a_filter_that_matches_nothing_says_so(self, logged_in, candidate):
         response = logged_in.get(reverse("candidate_list"), {"stage": "hired"})
         assert "No candidate matches." in response.content.decode()

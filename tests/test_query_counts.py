@@ -51,7 +51,8 @@ def _count(client, django_assert_num_queries, url, expected):
 @pytest.mark.parametrize(
     "name, queries",
     [
-        ("candidate_list", AUTH + 5),  # filter choices x2, count, page, contact points
+        # recruiters and clients for the filters, count, page, contact points, last contacts
+        ("candidate_list", AUTH + 6),
         ("company_list", AUTH + 1),
         ("manager_list", AUTH + 2),  # count, page
         ("requisition_list", AUTH + 2),
@@ -72,9 +73,9 @@ def test_a_filtered_candidate_list_costs_no_more(
 ):
     url = reverse("candidate_list") + f"?owner={recruiter.pk}&stage=submitted&company={company.pk}"
     _grow(4, recruiter=recruiter, company=company, requisition=requisition)
-    _count(logged_in, django_assert_num_queries, url, AUTH + 5)
+    _count(logged_in, django_assert_num_queries, url, AUTH + 6)
     _grow(10, recruiter=recruiter, company=company, requisition=requisition)
-    _count(logged_in, django_assert_num_queries, url, AUTH + 5)
+    _count(logged_in, django_assert_num_queries, url, AUTH + 6)
 
 
 def test_the_candidate_page_has_a_fixed_query_count(

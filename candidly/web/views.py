@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from candidly.accounts.models import User
-from candidly.activity.lists import candidate_search, split_contacts, with_list_details
+from candidly.activity.lists import candidate_search, list_rows, with_list_details
 from candidly.activity.models import Activity
 from candidly.activity.selectors import (
     activity_entries,
@@ -63,7 +63,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "rows": split_contacts(page.object_list),
+        "rows": list_rows(page.object_list),
         "querystring": params.urlencode(),
     }
     if request.htmx and not request.htmx.boosted:
