@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -194,8 +195,6 @@ def manager_timeline(manager: HiringManager, *, limit: int = 200) -> list[Timeli
 
 
 def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
     try:
         return ZoneInfo(name) if name else None
     except (KeyError, ValueError):
