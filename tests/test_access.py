@@ -48,6 +48,8 @@ def test_a_recruiter_reaches_every_page(logged_in, urls):
         if method == "get":
             response = logged_in.get(url, follow=True)
             assert response.status_code == 200, name
+            final = response.request["PATH_INFO"]
+            assert final == (reverse("candidate_list") if name == "home" else url), name
 
 
 def test_write_pages_only_take_post(logged_in, urls):

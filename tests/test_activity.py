@@ -145,3 +145,24 @@ def test_the_timeline_holds_everything_newest_first(candidate, requisition, recr
         "Inbound voicemail",
         "Sourced: Backend Engineer",
     ]
+
+
+def test_a_managers_activity_is_not_about_an_opening(manager, submission, recruiter):
+    with pytest.raises(ValidationError, match="Only an activity with a candidate"):
+        activity_log(
+            recruiter=recruiter,
+            hiring_manager=manager,
+            kind="call",
+            direction="outbound",
+            submission=submission,
+        )
+
+
+def test_the_ledger_refuses_impossible_rows_even_past_the_service(candidate, recruiter):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.create(recruiter=recruiter, candidate=candidate, kind="email",
+                                direction="outbound", outcome="connected", minutes=5,
+                                side="candidate")  # fmt: skip
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.create(recruiter=recruiter, candidate=candidate, kind="call",
+                                direction="outbound", minutes=5000, side="candidate")  # fmt: skip

@@ -68,6 +68,11 @@ class TestCandidateList:
         assert "3 days ago" in jordan[: jordan.index("</tr>")]
         assert "never" in riley[: riley.index("</tr>")]
 
+    def test_a_nonsense_filter_is_ignored_not_a_crash(self, logged_in, candidate):
+        response = logged_in.get(reverse("candidate_list"), {"owner": "9" * 25, "company": "-3"})
+        assert response.status_code == 200
+        assert "Jordan Ellis" in response.content.decode()
+
     def test_a_filter_that_matches_nothing_says_so(self, logged_in, candidate):
         response = logged_in.get(reverse("candidate_list"), {"stage": "hired"})
         assert "No candidate matches." in response.content.decode()

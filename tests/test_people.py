@@ -103,3 +103,27 @@ class TestSearch:
         assert self.names(stage="sourced") == ["Jordan Ellis"]
         assert self.names(stage="hired") == []
         assert self.names(company_id=company.pk) == ["Jordan Ellis"]
+
+
+def test_odd_web_addresses_are_refused_in_plain_words(db):
+    for raw in ("https://[abc", "http://x.example:99999"):
+        with pytest.raises(ValidationError) as exc:
+            candidate_create(first_name="A", last_name="B", urls=[raw])
+        assert exc.value.message_dict["urls"] == [f"“{raw}” is not a web address."]
+
+
+def test_an_overlong_address_is_refused_not_cut(db):
+    url = "https://example.com/" + "x" * 400
+    with pytest.raises(ValidationError, match="is too long"):
+        candidate_create(first_name="A", last_name="B", urls=[url])
+    assert not Candidate.objects.exists()
+
+
+def test_one_referrer_at_most(candidate, manager):
+    with pytest.raises(ValidationError, match="referred by one person"):
+        candidate_create(
+            first_name="A",
+            last_name="B",
+            referred_by_candidate=candidate,
+            referred_by_manager=manager,
+        )

@@ -1,10 +1,12 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from candidly.people.models import Department
+from candidly.people.services import company_create, hiring_manager_create
 from candidly.pipeline.models import Interview, Offer, Placement, Stage, StageChange
 from candidly.pipeline.services import (
     interview_cancel,
@@ -15,6 +17,7 @@ from candidly.pipeline.services import (
     placement_record,
     placement_record_fall_off,
     requisition_close,
+    requisition_open,
     submission_advance,
     submission_create,
 )
@@ -83,8 +86,6 @@ def test_scheduling_an_interview_moves_the_submission_to_interviewing(submission
     )
     submission.refresh_from_db()
     assert submission.stage == Stage.INTERVIEWING
-    moved = interview_reschedule(interview=interview, starts_at=_hours(30), ends_at=_hours(31))
-    assert moved.starts_at > _hours(29)
     interview_cancel(interview=interview)
     with pytest.raises(ValidationError, match="cancelled"):
         interview_cancel(interview=interview)
@@ -156,3 +157,70 @@ def test_the_database_refuses_what_the_services_refuse(submission):
         Offer.objects.create(submission=submission, status="accepted")  # no decided_at
     with pytest.raises(IntegrityError), transaction.atomic():
         Offer.objects.create(submission=submission, decline_reason="personal")
+
+
+def _accept(submission):
+    offer = offer_extend(submission=submission, salary=120_000)
+    return offer_record_outcome(offer=offer, status=Offer.Status.ACCEPTED)
+
+
+def test_a_rejected_candidate_cannot_be_placed(submission):
+    _accept(submission)
+    submission_advance(submission=submission, to_stage=Stage.REJECTED)
+    with pytest.raises(ValidationError, match="accepted offer before the placement"):
+        placement_record(submission=submission, start_date=date.today())
+    assert not Placement.objects.exists()
+
+
+def test_no_new_offer_once_one_was_accepted(submission):
+    _accept(submission)
+    with pytest.raises(ValidationError, match="accepted an offer: record the placement"):
+        offer_extend(submission=submission)
+
+
+def test_a_candidate_with_an_offer_pending_cannot_be_turned_down(submission):
+    offer_extend(submission=submission)
+    with pytest.raises(ValidationError, match="waiting for an answer"):
+        submission_advance(submission=submission, to_stage=Stage.REJECTED)
+    submission.refresh_from_db()
+    assert submission.stage == Stage.OFFER
+
+
+def test_turning_a_candidate_down_cancels_their_coming_interviews(submission):
+    coming = interview_schedule(
+        submission=submission, kind="onsite", starts_at=_hours(48), ends_at=_hours(50),
+        time_zone="UTC",
+    )  # fmt: skip
+    submission_advance(submission=submission, to_stage=Stage.WITHDRAWN)
+    coming.refresh_from_db()
+    assert coming.status == Interview.Status.CANCELLED
+
+
+def test_an_interview_moves_when_rescheduled(submission):
+    interview = interview_schedule(
+        submission=submission, kind="phone", starts_at=_hours(24), ends_at=_hours(25),
+        time_zone="UTC",
+    )  # fmt: skip
+    starts = _hours(30).replace(microsecond=0)
+    interview_reschedule(interview=interview, starts_at=starts, ends_at=starts + timedelta(hours=1))
+    interview.refresh_from_db()
+    assert (interview.starts_at, interview.ends_at) == (starts, starts + timedelta(hours=1))
+
+
+def test_a_time_without_a_zone_is_refused(submission):
+    with pytest.raises(ValidationError, match="needs its time zone"):
+        submission_advance(submission=submission, to_stage=Stage.SUBMITTED, at=datetime(2030, 1, 1))
+
+
+def test_an_impossible_salary_is_refused(submission):
+    with pytest.raises(ValidationError, match="salary"):
+        offer_extend(submission=submission, salary=10**12)
+    assert not Offer.objects.exists()
+
+
+def test_a_requisition_keeps_to_its_company(manager, recruiter):
+    other = company_create(name="Globex")
+    hiring_manager_create(company=other, first_name="Hank", last_name="Scorpio")
+    department = Department.objects.create(company=other, name="Volcano")
+    with pytest.raises(ValidationError, match="Volcano is not part of Northwind Labs"):
+        requisition_open(title="X", hiring_manager=manager, department=department)

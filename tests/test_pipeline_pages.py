@@ -95,3 +95,30 @@ def test_next_never_leaves_the_site(logged_in, submission):
         reverse("offer_new", args=[submission.pk]), {"next": "https://evil.example/"}
     )
     assert response.url == submission.candidate.get_absolute_url()
+
+
+def test_an_interview_time_that_exists_only_abroad_is_taken(logged_in, submission, candidate):
+    # 02:30 on 9 March 2031 never happens in New York (the site's zone), but does in London.
+    page = _post(
+        logged_in,
+        "interview_new",
+        submission.pk,
+        {"kind": "video", "starts_at": "2031-03-09T02:30", "minutes": "30",
+         "time_zone": "Europe/London"},
+        candidate,
+    )  # fmt: skip
+    assert "Video interview scheduled" in page
+    assert Interview.objects.get().starts_at == datetime(2031, 3, 9, 2, 30, tzinfo=UTC)
+
+
+def test_a_time_the_clocks_skip_is_explained(logged_in, submission, candidate):
+    page = _post(
+        logged_in,
+        "interview_new",
+        submission.pk,
+        {"kind": "phone", "starts_at": "2031-03-30T02:30", "minutes": "30",
+         "time_zone": "Europe/Berlin"},
+        candidate,
+    )  # fmt: skip
+    assert "02:30 does not exist in Europe/Berlin that day" in page
+    assert not Interview.objects.exists()

@@ -160,8 +160,12 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(outcome="")
-                | models.Q(outcome__in=[v for v, _ in CallOutcome.choices]),
-                name="%(app_label)s_%(class)s_outcome_valid",
+                | models.Q(kind="call", outcome__in=[v for v, _ in CallOutcome.choices]),
+                name="%(app_label)s_%(class)s_outcome_only_for_calls",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes__lte=24 * 60),
+                name="%(app_label)s_%(class)s_minutes_within_a_day",
             ),
         ]
 

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from candidly.activity.models import Activity
+from candidly.lib.timeutil import zone_or_none
 from candidly.people.models import Candidate, HiringManager
 from candidly.pipeline.models import Interview, Offer, Stage, StageChange, Submission
 
@@ -146,7 +146,7 @@ def _submission_entries(submission: Submission):
             tag=change["to_stage"],
         )
     for interview in submission.interview_rows:
-        local = timezone.localtime(interview["starts_at"], _zone(interview["time_zone"]))
+        local = timezone.localtime(interview["starts_at"], zone_or_none(interview["time_zone"]))
         yield TimelineEntry(
             at=interview["starts_at"],
             category="interview",
@@ -192,10 +192,3 @@ def _submission_entries(submission: Submission):
 
 def manager_timeline(manager: HiringManager, *, limit: int = 200) -> list[TimelineEntry]:
     return activity_entries(Activity.objects.filter(hiring_manager=manager), limit)
-
-
-def _zone(name: str):
-    try:
-        return ZoneInfo(name) if name else None
-    except (KeyError, ValueError):
-        return None

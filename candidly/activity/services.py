@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
+from candidly.lib.timeutil import require_aware
 from candidly.people.models import Candidate, HiringManager
 from candidly.pipeline.models import Interview, Submission
 
@@ -46,7 +47,7 @@ def activity_log(
         raise ValidationError({"kind": f"“{kind}” is not a kind of activity."})
     if outcome and kind != Activity.Kind.CALL:
         raise ValidationError({"outcome": "Only a call has an outcome."})
-    occurred_at = occurred_at or timezone.now()
+    occurred_at = require_aware(occurred_at, "occurred_at") or timezone.now()
     if occurred_at > timezone.now() + FUTURE_SLACK:
         raise ValidationError(
             {"occurred_at": "That time is in the future; log it once it happens."}
@@ -55,6 +56,8 @@ def activity_log(
         minutes = Activity.DEFAULT_MINUTES[kind]
     if not 0 <= minutes <= 24 * 60:
         raise ValidationError({"minutes": "Minutes invested must be between 0 and 1440."})
+    if (submission is not None or interview is not None) and candidate is None:
+        raise ValidationError("Only an activity with a candidate can be about an opening.")
     if interview is not None:
         submission = submission or interview.submission
         if interview.submission_id != submission.pk:

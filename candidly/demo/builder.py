@@ -628,6 +628,8 @@ class DemoBuilder:
              outcome="", sub=None, iv=None, subject="", body="") -> None:  # fmt: skip
         if when >= self.end:
             return
+        if kind != "call":
+            outcome = ""  # only a call has an outcome
         if minutes is None:
             base = Activity.DEFAULT_MINUTES[kind]
             minutes = max(1, base + self._int(-base // 3, base // 2))

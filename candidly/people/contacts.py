@@ -34,7 +34,11 @@ def normalize_url(raw: str) -> str:
     value = raw.strip()
     if "://" not in value:
         value = "https://" + value
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValidationError(f"“{raw.strip()}” is not a web address.") from None
     if parts.scheme not in {"http", "https"} or "." not in parts.netloc:
         raise ValidationError(f"“{raw.strip()}” is not a web address.")
     host = parts.netloc.lower().removeprefix("www.")

@@ -1,4 +1,5 @@
-"""Reads of people shared by the web pages, the API and the commands."""
+"""Reads of people: finding the one person an address or number belongs to (imports of
+mail and calls match senders with it)."""
 
 from candidly.people.models import Candidate, ContactPoint, HiringManager
 

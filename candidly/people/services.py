@@ -1,19 +1,22 @@
 """Every write to people, companies and contact points goes through these functions."""
 
 from collections.abc import Iterable
-from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from candidly.accounts.models import User
+from candidly.lib.timeutil import zone_or_none
 from candidly.people.contacts import normalize_contact
 from candidly.people.models import Candidate, Company, ContactPoint, Department, HiringManager
 
 
 def validate_time_zone(name: str) -> None:
-    if name and name not in available_timezones():
+    if name and zone_or_none(name) is None:
         raise ValidationError({"time_zone": f"“{name}” is not a time zone (try Europe/Berlin)."})
+
+
+MAX_CONTACT_LENGTH = ContactPoint._meta.get_field("value").max_length
 
 
 def _contact_rows(
@@ -34,6 +37,11 @@ def _contact_rows(
                 value = normalize_contact(kind, raw)
             except ValidationError as exc:
                 errors.setdefault(field, []).extend(exc.messages)
+                continue
+            if len(value) > MAX_CONTACT_LENGTH:
+                errors.setdefault(field, []).append(
+                    f"{value[:40]}… is too long (at most {MAX_CONTACT_LENGTH} characters)."
+                )
                 continue
             if (kind, value) in rows:
                 continue
@@ -86,6 +94,8 @@ def candidate_create(
     referred_by_manager: HiringManager | None = None,
 ) -> Candidate:
     validate_time_zone(time_zone)
+    if referred_by_candidate is not None and referred_by_manager is not None:
+        raise ValidationError("A candidate is referred by one person: a candidate or a manager.")
     candidate = Candidate(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -115,14 +125,6 @@ def company_create(*, name: str, website: str = "", industry: str = "", city: st
     company.full_clean()
     company.save()
     return company
-
-
-@transaction.atomic
-def department_create(*, company: Company, name: str) -> Department:
-    department = Department(company=company, name=name.strip())
-    department.full_clean()
-    department.save()
-    return department
 
 
 @transaction.atomic

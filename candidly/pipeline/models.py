@@ -121,7 +121,13 @@ class StageChange(models.Model):
             # Time-in-stage and the candidate timeline read a submission's history in order.
             models.Index(fields=["submission", "changed_at"], name="pipeline_stage_sub_at"),
         ]
-        constraints = [_choice_check("to_stage", Stage.choices)]
+        constraints = [
+            _choice_check("to_stage", Stage.choices),
+            models.CheckConstraint(
+                condition=models.Q(from_stage="") | models.Q(from_stage__in=Stage.values),
+                name="%(app_label)s_%(class)s_from_stage_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_stage or 'new'} → {self.to_stage}"

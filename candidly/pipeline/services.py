@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidly.accounts.models import User
+from candidly.lib.timeutil import require_aware
 from candidly.people.models import Candidate, Department, HiringManager
 from candidly.people.services import validate_time_zone
 from candidly.pipeline.models import (
@@ -19,6 +20,11 @@ from candidly.pipeline.models import (
     Submission,
 )
 
+MAX_SALARY = 100_000_000
+
+# Stages that end a candidate's part in an opening without a hire.
+CLOSED_STAGES = (Stage.REJECTED, Stage.WITHDRAWN)
+
 
 @transaction.atomic
 def requisition_open(
@@ -30,10 +36,16 @@ def requisition_open(
     location: str = "",
     opened_at: datetime | None = None,
 ) -> Requisition:
+    require_aware(opened_at, "opened_at")
+    department = department or hiring_manager.department
+    if department is not None and department.company_id != hiring_manager.company_id:
+        raise ValidationError(
+            {"department": f"{department.name} is not part of {hiring_manager.company}."}
+        )
     requisition = Requisition(
         title=title.strip(),
         company_id=hiring_manager.company_id,
-        department=department or hiring_manager.department,
+        department=department,
         hiring_manager=hiring_manager,
         recruiter=recruiter,
         location=location.strip(),
@@ -59,6 +71,7 @@ def requisition_close(
 
 
 def _move(submission: Submission, to_stage: str, *, by: User | None, at: datetime) -> None:
+    require_aware(at, "at")
     if at < submission.stage_changed_at:
         raise ValidationError(
             f"A stage change can't be earlier than the last one "
@@ -122,6 +135,15 @@ def submission_advance(
         raise ValidationError(f"The submission is already {submission.get_stage_display()}.")
     if to_stage == Stage.HIRED:
         raise ValidationError("Record the placement to mark a candidate hired.")
+    if to_stage in CLOSED_STAGES:
+        if submission.offers.filter(status=Offer.Status.EXTENDED).exists():
+            raise ValidationError(
+                "An offer is waiting for an answer: record its outcome (or rescind it) first."
+            )
+        # Nobody goes to an interview for an opening they are out of.
+        submission.interviews.filter(
+            status=Interview.Status.SCHEDULED, starts_at__gt=timezone.now()
+        ).update(status=Interview.Status.CANCELLED)
     _move(submission, to_stage, by=by, at=at or timezone.now())
     return submission
 
@@ -149,6 +171,8 @@ def interview_schedule(
 ) -> Interview:
     """Book an interview; `at` is when it was booked (now, unless entered after the fact)."""
     _require_open(submission, "schedule an interview")
+    require_aware(starts_at, "starts_at")
+    require_aware(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "The interview must end after it starts."})
     validate_time_zone(time_zone)
@@ -205,9 +229,14 @@ def offer_extend(
     by: User | None = None,
 ) -> Offer:
     _require_open(submission, "extend an offer")
-    if submission.offers.filter(status=Offer.Status.EXTENDED).exists():
+    statuses = set(submission.offers.values_list("status", flat=True))
+    if Offer.Status.EXTENDED in statuses:
         raise ValidationError("An offer is already waiting for an answer on this submission.")
-    at = at or timezone.now()
+    if Offer.Status.ACCEPTED in statuses:
+        raise ValidationError("The candidate has accepted an offer: record the placement.")
+    if salary is not None and not 0 <= salary <= MAX_SALARY:
+        raise ValidationError({"salary": f"A salary is between 0 and {MAX_SALARY:,}."})
+    at = require_aware(at, "at") or timezone.now()
     offer = Offer.objects.create(submission=submission, salary=salary, extended_at=at)
     if submission.stage != Stage.OFFER:
         _move(submission, Stage.OFFER, by=by, at=max(at, submission.stage_changed_at))
@@ -241,7 +270,12 @@ def offer_record_outcome(
         raise ValidationError({"decline_reason": "Say why the offer was declined (or “Unknown”)."})
     if status != Offer.Status.DECLINED and decline_reason:
         raise ValidationError({"decline_reason": "Only a declined offer has a decline reason."})
-    at = at or timezone.now()
+    if status == Offer.Status.ACCEPTED and not offer.submission.is_open:
+        raise ValidationError(
+            f"The submission is {offer.submission.get_stage_display().lower()}; "
+            "its offer can no longer be accepted."
+        )
+    at = require_aware(at, "at") or timezone.now()
     if at < offer.extended_at:
         raise ValidationError({"at": "An offer can't be decided before it was extended."})
     offer.status, offer.decline_reason, offer.note, offer.decided_at = (
@@ -262,10 +296,15 @@ def offer_record_outcome(
 def placement_record(
     *, submission: Submission, start_date: date, by: User | None = None, at: datetime | None = None
 ) -> Placement:
-    if not submission.offers.filter(status=Offer.Status.ACCEPTED).exists():
-        raise ValidationError("Record the accepted offer before the placement.")
     if hasattr(submission, "placement"):
         raise ValidationError("This submission already has a placement.")
+    if (
+        submission.stage != Stage.OFFER
+        or not submission.offers.filter(status=Offer.Status.ACCEPTED).exists()
+    ):
+        raise ValidationError("Record the accepted offer before the placement.")
+    if submission.requisition.status == Requisition.Status.CLOSED:
+        raise ValidationError(f"{submission.requisition.title} is closed.")
     at = at or timezone.now()
     placement = Placement.objects.create(
         submission=submission, start_date=start_date, created_at=at

@@ -1,12 +1,14 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
+from candidly.lib.timeutil import in_zone
 from candidly.pipeline.models import Interview, Offer, Stage
 
 # Zones offered for interviews: the agency's own first, then where clients usually are.
@@ -17,22 +19,25 @@ TIME_ZONES = list(dict.fromkeys([
 ]))  # fmt: skip
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+
+
 class CandidateSearchForm(forms.Form):
     """The list's filters. Ids, not model choices: an unknown id simply matches nobody, and
     reading the filters costs no query."""
 
     q = forms.CharField(required=False, label="Search")
-    owner = forms.IntegerField(required=False, min_value=1)
+    owner = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     stage = forms.ChoiceField(choices=[("", "Any stage"), *Stage.choices], required=False)
-    company = forms.IntegerField(required=False, min_value=1)
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class CandidateForm(forms.Form):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
-    email = forms.CharField(required=False)
-    phone = forms.CharField(required=False)
-    profile_url = forms.CharField(required=False, label="Profile URL")
+    email = forms.CharField(required=False, max_length=300)
+    phone = forms.CharField(required=False, max_length=300)
+    profile_url = forms.CharField(required=False, label="Profile URL", max_length=300)
     headline = forms.CharField(max_length=200, required=False, label="Current title")
     current_company = forms.CharField(max_length=200, required=False)
     location = forms.CharField(max_length=200, required=False)
@@ -82,7 +87,8 @@ class MoveForm(forms.Form):
 
 class InterviewForm(forms.Form):
     kind = forms.ChoiceField(choices=Interview.Kind.choices)
-    starts_at = forms.DateTimeField(
+    # Read as a wall-clock time in the interview's own zone, not the site's: plain text here.
+    starts_at = forms.CharField(
         label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     minutes = forms.IntegerField(min_value=5, max_value=600, initial=45, label="Length (min)")
@@ -93,15 +99,22 @@ class InterviewForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("starts_at") and data.get("time_zone"):
-            # The time is read on the interview's own clock, whatever the browser's zone.
-            naive = timezone.make_naive(data["starts_at"])
-            data["starts_at"] = timezone.make_aware(naive, ZoneInfo(data["time_zone"]))
+            try:
+                naive = datetime.fromisoformat(data["starts_at"]).replace(tzinfo=None)
+            except ValueError:
+                self.add_error("starts_at", "Enter a date and time.")
+                return data
+            try:
+                data["starts_at"] = in_zone(naive, ZoneInfo(data["time_zone"]))
+            except ValidationError as exc:
+                self.add_error("starts_at", exc)
+                return data
             data["ends_at"] = data["starts_at"] + timedelta(minutes=data.get("minutes") or 45)
         return data
 
 
 class OfferForm(forms.Form):
-    salary = forms.IntegerField(min_value=0, required=False, label="Salary")
+    salary = forms.IntegerField(min_value=0, max_value=100_000_000, required=False, label="Salary")
 
 
 class OfferOutcomeForm(forms.Form):
