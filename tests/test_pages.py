@@ -205,3 +205,10 @@ def test_the_chosen_filters_stay_chosen(logged_in, candidate, recruiter, other_r
     page = response.content.decode()
     assert f'<option value="{recruiter.pk}" selected>Alex Kim</option>' in page
     assert "Jordan Ellis" in page and "Riley Park" not in page
+
+
+def test_what_people_typed_is_shown_as_text_never_as_html(logged_in, candidate):
+    _log(logged_in, candidate, subject="<b>bold</b>", body="<script>alert(1)</script>")
+    page = logged_in.get(reverse("candidate_detail", args=[candidate.pk])).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page and "<b>bold</b>" not in page
