@@ -23,8 +23,8 @@ def pytest_report_header(config):
     if _on_postgres():
         return "database: PostgreSQL (DATABASE_URL)"
     return (
-        "database: SQLite. PostgreSQL run skipped: set DATABASE_URL=postgres://… to run the "
-        "suite against PostgreSQL (.ci/run starts one and runs the suite on both)."
+        "database: SQLite. This run does not cover PostgreSQL: set DATABASE_URL=postgres://… "
+        "to run the suite against it (.ci/run runs the suite on both)."
     )
 
 
