@@ -106,8 +106,11 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/candidate_new.html", {"form": form})
 
 
-def _candidate_context(candidate: Candidate, form: ActivityForm | None = None) -> dict:
-    submissions = candidate_submissions(candidate)
+def _candidate_context(
+    candidate: Candidate, form: ActivityForm | None = None, submissions=None
+) -> dict:
+    if submissions is None:
+        submissions = candidate_submissions(candidate)
     for s in submissions:  # what the pipeline panel offers next, from the fetched offers
         offers = s.offer_rows
         s.open_offer = next((o for o in offers if o["status"] == Offer.Status.EXTENDED), None)
@@ -169,14 +172,15 @@ def _log_from_form(request, form: ActivityForm, submissions=(), **person) -> boo
 @require_POST
 def candidate_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
-    submissions = list(candidate.submissions.select_related("requisition"))
+    # Read once: the form checks "About" against them and the page shows them again.
+    submissions = candidate_submissions(candidate)
     form = ActivityForm(request.POST, submissions=submissions)
     if _log_from_form(request, form, candidate=candidate, submissions=submissions):
         if not request.htmx:
             messages.success(request, "Logged.")
             return redirect(candidate)
         form = None
-    context = _candidate_context(candidate, form)
+    context = _candidate_context(candidate, form, submissions)
     context["saved"] = "Logged." if form is None else ""
     if request.htmx:
         return render(request, "web/candidate_detail.html#activity", context)
@@ -235,10 +239,13 @@ def _manager(pk: int) -> HiringManager:
     )
 
 
-def manager_detail(
-    request: HttpRequest, pk: int, form: ActivityForm | None = None, saved: str = ""
+def manager_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _manager_page(request, _manager(pk))
+
+
+def _manager_page(
+    request: HttpRequest, manager: HiringManager, form: ActivityForm | None = None, saved=""
 ) -> HttpResponse:
-    manager = _manager(pk)
     context = {
         "manager": manager,
         "requisitions": _requisitions(manager.requisitions.all()),
@@ -263,8 +270,8 @@ def manager_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.success(request, "Logged.")
             return redirect(manager)
-        return manager_detail(request, pk, saved="Logged.")
-    return manager_detail(request, pk, form)
+        return _manager_page(request, manager, saved="Logged.")
+    return _manager_page(request, manager, form)
 
 
 def _requisitions(queryset):
