@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "candidly.people",
     "candidly.pipeline",
     "candidly.activity",
+    "candidly.obligations",
     "candidly.demo",
     "candidly.web",
 ]

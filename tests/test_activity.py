@@ -8,7 +8,7 @@ from django.utils import timezone
 from candidly.activity.models import Activity
 from candidly.activity.selectors import candidate_timeline
 from candidly.activity.services import activity_log
-from candidly.people.services import candidate_create
+from candidly.people.services import candidate_create, hiring_manager_create
 from candidly.pipeline.models import Offer
 from candidly.pipeline.services import (
     interview_schedule,
@@ -147,15 +147,25 @@ def test_the_timeline_holds_everything_newest_first(candidate, requisition, recr
     ]
 
 
-def test_a_managers_activity_is_not_about_an_opening(manager, submission, recruiter):
+def test_a_manager_speaks_only_about_candidates_submitted_to_them(
+    manager, company, submission, recruiter
+):
+    feedback = activity_log(
+        recruiter=recruiter, hiring_manager=manager, kind="call", direction="inbound",
+        outcome="connected", submission=submission,
+    )  # fmt: skip
+    assert feedback.submission == submission
+    stranger = hiring_manager_create(company=company, first_name="Pat", last_name="Other")
+    with pytest.raises(ValidationError, match="was not submitted to them"):
+        activity_log(recruiter=recruiter, hiring_manager=stranger, kind="call",
+                     direction="inbound", submission=submission)  # fmt: skip
+    starts = timezone.now() + timedelta(days=2)
+    interview = interview_schedule(submission=submission, kind="phone", starts_at=starts,
+                                   ends_at=starts + timedelta(minutes=30),
+                                   time_zone="America/New_York")  # fmt: skip
     with pytest.raises(ValidationError, match="Only an activity with a candidate"):
-        activity_log(
-            recruiter=recruiter,
-            hiring_manager=manager,
-            kind="call",
-            direction="outbound",
-            submission=submission,
-        )
+        activity_log(recruiter=recruiter, hiring_manager=manager, kind="note",
+                     direction="internal", interview=interview)  # fmt: skip
 
 
 def test_the_ledger_refuses_impossible_rows_even_past_the_service(candidate, recruiter):

@@ -105,6 +105,11 @@ class Activity(models.Model):
     )
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
+    # The conversation an email belongs to (the Message-ID of its first message), when known:
+    # a reply in the same thread is what answers it.
+    thread = models.CharField(max_length=300, blank=True, db_default="")
+    # An auto-reply, out-of-office or bulk message: recorded, but it asks nothing of anyone.
+    automated = models.BooleanField(default=False, db_default=False)
     # Where the row came from ("web", "demo", "imap", "calls-csv", …) and its id there;
     # unique together so any import can be re-run without adding anything twice.
     source = models.CharField(max_length=30, default="web")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
 from candidly.lib.timeutil import require_aware
+from candidly.obligations import upkeep
 from candidly.people.models import Candidate, HiringManager
 from candidly.pipeline.models import Interview, Submission
 
@@ -34,9 +35,12 @@ def activity_log(
     body: str = "",
     source: str = "web",
     external_id: str | None = None,
+    thread: str = "",
+    automated: bool = False,
 ) -> Activity:
-    """Record one activity. With an `external_id` already recorded from the same `source`,
-    return that row unchanged, so an import can be run again safely."""
+    """Record one activity, and open or meet the obligations it brings. With an
+    `external_id` already recorded from the same `source`, return that row unchanged, so an
+    import can be run again safely."""
     if external_id is not None:
         existing = Activity.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
@@ -56,14 +60,21 @@ def activity_log(
         minutes = Activity.DEFAULT_MINUTES[kind]
     if not 0 <= minutes <= 24 * 60:
         raise ValidationError({"minutes": "Minutes invested must be between 0 and 1440."})
-    if (submission is not None or interview is not None) and candidate is None:
-        raise ValidationError("Only an activity with a candidate can be about an opening.")
     if interview is not None:
+        if candidate is None:
+            raise ValidationError("Only an activity with a candidate can be about an interview.")
+        if interview.status == Interview.Status.CANCELLED:
+            raise ValidationError({"interview": "That interview was cancelled."})
         submission = submission or interview.submission
         if interview.submission_id != submission.pk:
             raise ValidationError({"interview": "That interview belongs to another submission."})
-    if submission is not None and submission.candidate_id != getattr(candidate, "pk", None):
-        raise ValidationError({"submission": "That submission belongs to another candidate."})
+    if submission is not None:
+        if candidate is not None and submission.candidate_id != candidate.pk:
+            raise ValidationError({"submission": "That submission belongs to another candidate."})
+        if hiring_manager is not None and (
+            submission.requisition.hiring_manager_id != hiring_manager.pk
+        ):
+            raise ValidationError({"submission": "That candidate was not submitted to them."})
     if side is None:
         side = Activity.Side.CANDIDATE if candidate else Activity.Side.HIRING_MANAGER
     activity = Activity(
@@ -82,7 +93,10 @@ def activity_log(
         body=body.strip(),
         source=source,
         external_id=external_id,
+        thread=thread.strip(),
+        automated=automated,
     )
     activity.full_clean(validate_constraints=False)
     activity.save()
+    upkeep.activity_recorded(activity)
     return activity

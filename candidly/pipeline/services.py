@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from candidly.accounts.models import User
 from candidly.lib.timeutil import require_aware
+from candidly.obligations import upkeep
 from candidly.people.models import Candidate, Department, HiringManager
 from candidly.people.services import validate_time_zone
 from candidly.pipeline.models import (
+    OPEN_STAGES,
     Interview,
     Offer,
     Placement,
@@ -58,16 +60,42 @@ def requisition_open(
 
 @transaction.atomic
 def requisition_close(
-    *, requisition: Requisition, status: str = Requisition.Status.CLOSED, at=None
+    *, requisition: Requisition, status: str = Requisition.Status.CLOSED, at=None, by=None
 ) -> Requisition:
+    """Close an opening. Everyone still in process is turned down (each is then owed a
+    personal word); a candidate with an offer waiting keeps it until it is decided."""
     if status not in (Requisition.Status.CLOSED, Requisition.Status.FILLED):
         raise ValidationError({"status": "A requisition closes as filled or closed."})
     if requisition.status in (Requisition.Status.CLOSED, Requisition.Status.FILLED):
         raise ValidationError(f"{requisition.title} is already {requisition.get_status_display()}.")
+    at = require_aware(at, "at") or timezone.now()
     requisition.status = status
-    requisition.closed_at = at or timezone.now()
+    requisition.closed_at = at
     requisition.save(update_fields=["status", "closed_at"])
+    still_open = (
+        requisition.submissions.filter(stage__in=OPEN_STAGES)
+        .exclude(offers__status=Offer.Status.EXTENDED)
+        .select_related("candidate", "requisition")
+    )
+    for submission in still_open:
+        _cancel_coming_interviews(submission)
+        _move(submission, Stage.REJECTED, by=by, at=max(at, submission.stage_changed_at))
     return requisition
+
+
+def _cancel_coming_interviews(submission: Submission) -> None:
+    """Nobody goes to an interview for an opening they are out of."""
+    now = timezone.now()
+    coming = list(
+        submission.interviews.filter(
+            status=Interview.Status.SCHEDULED, starts_at__gt=now
+        ).values_list("pk", flat=True)
+    )
+    if coming:
+        Interview.objects.filter(pk__in=coming).update(
+            status=Interview.Status.CANCELLED, cancelled_at=now
+        )
+        upkeep.interviews_cancelled(coming, now)
 
 
 def _move(submission: Submission, to_stage: str, *, by: User | None, at: datetime) -> None:
@@ -87,6 +115,7 @@ def _move(submission: Submission, to_stage: str, *, by: User | None, at: datetim
     submission.stage = to_stage
     submission.stage_changed_at = at
     submission.save(update_fields=["stage", "stage_changed_at"])
+    upkeep.stage_changed(submission, to_stage, at)
 
 
 @transaction.atomic
@@ -117,6 +146,7 @@ def submission_create(
         created_at=at,
     )
     StageChange.objects.create(submission=submission, to_stage=stage, changed_at=at, changed_by=by)
+    upkeep.stage_changed(submission, stage, at)
     return submission
 
 
@@ -135,16 +165,14 @@ def submission_advance(
         raise ValidationError(f"The submission is already {submission.get_stage_display()}.")
     if to_stage == Stage.HIRED:
         raise ValidationError("Record the placement to mark a candidate hired.")
+    at = at or timezone.now()
     if to_stage in CLOSED_STAGES:
         if submission.offers.filter(status=Offer.Status.EXTENDED).exists():
             raise ValidationError(
                 "An offer is waiting for an answer: record its outcome (or rescind it) first."
             )
-        # Nobody goes to an interview for an opening they are out of.
-        submission.interviews.filter(
-            status=Interview.Status.SCHEDULED, starts_at__gt=timezone.now()
-        ).update(status=Interview.Status.CANCELLED)
-    _move(submission, to_stage, by=by, at=at or timezone.now())
+        _cancel_coming_interviews(submission)
+    _move(submission, to_stage, by=by, at=at)
     return submission
 
 
@@ -188,6 +216,7 @@ def interview_schedule(
     )
     interview.full_clean()
     interview.save()
+    upkeep.interview_scheduled(interview)
     if submission.stage in (Stage.SOURCED, Stage.SUBMITTED):
         _move(
             submission,
@@ -208,6 +237,7 @@ def interview_reschedule(
         raise ValidationError({"ends_at": "The interview must end after it starts."})
     interview.starts_at, interview.ends_at = starts_at, ends_at
     interview.save(update_fields=["starts_at", "ends_at"])
+    upkeep.interview_rescheduled(interview)
     return interview
 
 
@@ -216,7 +246,9 @@ def interview_cancel(*, interview: Interview) -> Interview:
     if interview.status != Interview.Status.SCHEDULED:
         raise ValidationError(f"This interview is {interview.get_status_display().lower()}.")
     interview.status = Interview.Status.CANCELLED
-    interview.save(update_fields=["status"])
+    interview.cancelled_at = timezone.now()
+    interview.save(update_fields=["status", "cancelled_at"])
+    upkeep.interviews_cancelled([interview.pk], interview.cancelled_at)
     return interview
 
 
@@ -310,9 +342,10 @@ def placement_record(
         submission=submission, start_date=start_date, created_at=at
     )
     _move(submission, Stage.HIRED, by=by, at=max(at, submission.stage_changed_at))
+    upkeep.placement_changed(placement)
     requisition = submission.requisition
     if requisition.status == Requisition.Status.OPEN:
-        requisition_close(requisition=requisition, status=Requisition.Status.FILLED, at=at)
+        requisition_close(requisition=requisition, status=Requisition.Status.FILLED, at=at, by=by)
     return placement
 
 
@@ -326,4 +359,5 @@ def placement_record_fall_off(
         raise ValidationError({"fall_off_date": "A placement can't fall off before it starts."})
     placement.fall_off_date, placement.fall_off_reason = fall_off_date, reason
     placement.save(update_fields=["fall_off_date", "fall_off_reason"])
+    upkeep.placement_changed(placement)
     return placement

@@ -1,0 +1,298 @@
+"""Obligations opened and met as facts are recorded, one event at a time.
+
+Called explicitly by the services that record activities, interviews, stage changes and
+placements, inside their transaction. Nothing here calls those services back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from candidly.activity.models import Activity
+from candidly.obligations import rules
+from candidly.obligations.models import Obligation
+from candidly.pipeline.models import Interview, Placement, Stage, Submission
+
+K = Obligation.Kind
+S = Obligation.State
+A = Activity.Kind
+
+# Policy switch read through the owner, so each team's own setting applies.
+OWNER_ALLOWS_WRITTEN_CALLBACK = Q(owner__team__service_level__callback_met_by_email_or_text=True)
+
+
+def thread_matches(thread: str, *, field: str = "thread") -> Q:
+    """A reply answers an email in the same thread, or any email when a thread is unknown."""
+    if not thread:
+        return Q()
+    return Q(**{field: ""}) | Q(**{field: thread})
+
+
+def _open_or_met_later(at: datetime) -> Q:
+    return Q(state=S.OPEN) | Q(state=S.MET, met_at__gt=at)
+
+
+def obligations_met_by(activity: Activity) -> Q:
+    """The obligations (other than check-ins) this activity meets, as a filter."""
+    a, at = activity, activity.occurred_at
+    parts = Q(pk__in=[])
+    if a.candidate_id is not None:
+        if rules.meets(K.CALLBACK, a):
+            parts |= Q(kind=K.CALLBACK, opened_at__lte=at)
+        elif a.kind in (A.EMAIL, A.TEXT) and a.direction == "outbound":
+            parts |= Q(kind=K.CALLBACK, opened_at__lte=at) & OWNER_ALLOWS_WRITTEN_CALLBACK
+        if rules.meets(K.REPLY, a):
+            parts |= Q(kind=K.REPLY, opened_at__lte=at) & thread_matches(a.thread)
+        if rules.meets(K.CLOSE_LOOP, a):
+            parts |= Q(kind=K.CLOSE_LOOP, opened_at__lte=at)
+        if a.kind == A.PREP and a.interview_id is not None:
+            parts |= Q(kind__in=rules.PREP_KINDS, interview_id=a.interview_id)
+        return Q(candidate_id=a.candidate_id) & parts
+    if rules.meets(K.FEEDBACK, a):
+        parts = Q(kind=K.FEEDBACK, opened_at__lte=at)
+        if a.submission_id is not None:
+            parts &= Q(submission_id=a.submission_id)
+    return Q(hiring_manager_id=a.hiring_manager_id) & parts
+
+
+def activity_recorded(activity: Activity) -> None:
+    """Open what an inbound activity asks for, and meet what an outbound one answers."""
+    a = activity
+    kind = rules.opened_by_activity(
+        kind=a.kind,
+        direction=a.direction,
+        outcome=a.outcome,
+        candidate_id=a.candidate_id,
+        automated=a.automated,
+    )
+    if kind is not None:
+        policy = rules.policy_for(a.recruiter_id)
+        _open(
+            Obligation(
+                key=rules.activity_key(kind, a.pk),
+                kind=kind,
+                owner_id=a.recruiter_id,
+                candidate_id=a.candidate_id,
+                activity_id=a.pk,
+                thread=a.thread if kind == K.REPLY else "",
+                opened_at=a.occurred_at,
+                due_at=rules.due_for_activity(kind, a.occurred_at, policy),
+            ),
+            policy,
+        )
+        return
+    if a.kind == A.CHECK_IN:
+        if a.candidate_id is not None:
+            settle_check_ins([a.candidate_id])
+        return
+    Obligation.objects.filter(obligations_met_by(a) & _open_or_met_later(a.occurred_at)).update(
+        state=S.MET, met_at=a.occurred_at, met_by_id=a.pk
+    )
+
+
+def meeting_activity_filter(obligation: Obligation, policy) -> Q:
+    """Activities that could meet this (non check-in) obligation, as a filter on Activity."""
+    o = obligation
+    q = rules.meeting_activities(o.kind, policy)
+    if o.kind in rules.PREP_KINDS:
+        return q & Q(interview_id=o.interview_id)
+    q &= Q(occurred_at__gte=o.opened_at)
+    if o.kind == K.FEEDBACK:
+        return (
+            q
+            & Q(hiring_manager_id=o.hiring_manager_id)
+            & (Q(submission__isnull=True) | Q(submission_id=o.submission_id))
+        )
+    q &= Q(candidate_id=o.candidate_id)
+    if o.kind == K.REPLY:
+        q &= thread_matches(o.thread)
+    return q
+
+
+def _open(obligation: Obligation, policy) -> Obligation:
+    """Save a new obligation, already met if the answer was recorded before the question."""
+    o = obligation
+    answer = (
+        Activity.objects.filter(meeting_activity_filter(o, policy))
+        .order_by("occurred_at", "id")
+        .values_list("occurred_at", "id")
+        .first()
+    )
+    if answer is not None:
+        o.state, (o.met_at, o.met_by_id) = S.MET, answer
+    o.save(force_insert=True)
+    return o
+
+
+def _submission_owner(submission: Submission) -> int | None:
+    return submission.requisition.recruiter_id or submission.candidate.owner_id
+
+
+def interview_scheduled(interview: Interview) -> None:
+    owner = _submission_owner(interview.submission)
+    if owner is None:
+        return
+    kind = rules.prep_kind(interview.kind)
+    Obligation.objects.create(
+        key=rules.interview_key(kind, interview.pk),
+        kind=kind,
+        owner_id=owner,
+        candidate_id=interview.submission.candidate_id,
+        interview=interview,
+        opened_at=interview.created_at,
+        due_at=rules.due_for_interview(kind, interview.starts_at, rules.policy_for(owner)),
+    )
+
+
+def interview_rescheduled(interview: Interview) -> None:
+    for o in Obligation.objects.filter(interview=interview).exclude(state=S.WAIVED):
+        o.due_at = rules.due_for_interview(
+            o.kind, interview.starts_at, rules.policy_for(o.owner_id)
+        )
+        o.save(update_fields=["due_at"])
+
+
+def interviews_cancelled(interview_ids, at: datetime) -> None:
+    Obligation.objects.filter(interview_id__in=interview_ids, state=S.OPEN).update(
+        state=S.WAIVED, waived_at=at, waive_reason=rules.INTERVIEW_CANCELLED
+    )
+
+
+def stage_changed(submission: Submission, to_stage: str, at: datetime) -> None:
+    """A rejection owes the candidate a personal word; a submittal owes us the manager's."""
+    if to_stage not in (Stage.REJECTED, Stage.SUBMITTED):
+        return
+    owner = _submission_owner(submission)
+    if owner is None:
+        return
+    kind = K.CLOSE_LOOP if to_stage == Stage.REJECTED else K.FEEDBACK
+    key = rules.submission_key(kind, submission.pk)
+    if Obligation.objects.filter(key=key).exists():
+        return  # a submittal happens once per submission; so does a rejection
+    person = (
+        {"candidate_id": submission.candidate_id}
+        if kind == K.CLOSE_LOOP
+        else {"hiring_manager_id": submission.requisition.hiring_manager_id}
+    )
+    policy = rules.policy_for(owner)
+    _open(
+        Obligation(
+            key=key,
+            kind=kind,
+            owner_id=owner,
+            submission=submission,
+            opened_at=at,
+            due_at=rules.due_for_stage(kind, at, policy),
+            **person,
+        ),
+        policy,
+    )
+
+
+# --- check-ins ------------------------------------------------------------------------------
+
+
+def placement_changed(placement: Placement, now: datetime | None = None) -> None:
+    """A placement recorded or ended: its check-ins follow, then settle against activity."""
+    sync_check_ins([placement.pk], now=now)
+
+
+def sync_check_ins(placement_ids, *, now: datetime | None = None) -> None:
+    """Bring these placements' check-ins up to date: add those whose window has opened,
+    drop any that opened after the placement ended, and settle each candidate's."""
+    now = now or timezone.now()
+    placements = list(
+        Placement.objects.filter(pk__in=placement_ids).values_list(
+            "pk",
+            "start_date",
+            "created_at",
+            "fall_off_date",
+            "submission__candidate_id",
+            "submission__requisition__recruiter_id",
+            "submission__candidate__owner_id",
+        )
+    )
+    policies = rules.policies_by_owner(p[5] or p[6] for p in placements if p[5] or p[6])
+    existing = set(
+        Obligation.objects.filter(placement_id__in=placement_ids).values_list("key", flat=True)
+    )
+    new, keep, candidates = [], set(), set()
+    for pk, start, recorded, fall_off, candidate, req_owner, cand_owner in placements:
+        owner = req_owner or cand_owner
+        if owner is None:
+            continue
+        candidates.add(candidate)
+        for step in rules.check_in_schedule(
+            start_date=start,
+            recorded_at=recorded,
+            fall_off_date=fall_off,
+            policy=policies[owner],
+            now=now,
+        ):
+            key = rules.check_in_key(pk, step.step)
+            keep.add(key)
+            if key not in existing:
+                new.append(
+                    Obligation(
+                        key=key,
+                        kind=K.CHECK_IN,
+                        owner_id=owner,
+                        candidate_id=candidate,
+                        placement_id=pk,
+                        step=step.step,
+                        opened_at=step.opened_at,
+                        due_at=step.due_at,
+                    )
+                )
+    stale = existing - keep
+    if stale:
+        Obligation.objects.filter(key__in=stale).delete()
+    Obligation.objects.bulk_create(new)
+    settle_check_ins(candidates)
+
+
+def settle_check_ins(candidate_ids) -> None:
+    """Re-assign check-in activities to these candidates' check-ins (see rules)."""
+    candidate_ids = list(candidate_ids)
+    obligations = list(
+        Obligation.objects.filter(candidate_id__in=candidate_ids, kind=K.CHECK_IN).select_related(
+            "placement"
+        )
+    )
+    if not obligations:
+        return
+    policies = rules.policies_by_owner({o.owner_id for o in obligations})
+    activities: dict[int, list] = {}
+    for at, pk, candidate in Activity.objects.filter(
+        candidate_id__in=candidate_ids, kind=A.CHECK_IN
+    ).values_list("occurred_at", "id", "candidate_id"):
+        activities.setdefault(candidate, []).append((at, pk))
+    by_candidate: dict[int, list] = {}
+    for o in obligations:
+        row = rules.CheckInRow(
+            id=o.pk,
+            step=o.step,
+            opened_at=o.opened_at,
+            due_at=o.due_at,
+            ended=rules.ended_at(o.placement.fall_off_date, policies[o.owner_id]),
+            human_waiver=o.state == S.WAIVED and o.waived_by_id is not None,
+        )
+        by_candidate.setdefault(o.candidate_id, []).append((o, row))
+    changed = []
+    for candidate, pairs in by_candidate.items():
+        rules.settle_check_ins([r for _, r in pairs], activities.get(candidate, []))
+        for o, r in pairs:
+            if r.human_waiver:
+                continue
+            state = S.MET if r.met_by else S.WAIVED if r.waived_at else S.OPEN
+            fields = (state, r.met_at, r.met_by, r.waived_at)
+            if fields != (o.state, o.met_at, o.met_by_id, o.waived_at):
+                o.state, o.met_at, o.met_by_id, o.waived_at = fields
+                o.waive_reason = rules.PLACEMENT_ENDED if r.waived_at else ""
+                changed.append(o)
+    Obligation.objects.bulk_update(
+        changed, ["state", "met_at", "met_by", "waived_at", "waive_reason"], batch_size=500
+    )
