@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from candidly.accounts.models import User
+from candidly.accounts.models import Team, User
 from candidly.activity.models import Activity
 from candidly.demo import data
 from candidly.lib.bulk import (
@@ -27,6 +27,8 @@ from candidly.lib.bulk import (
     refresh_statistics,
     reset_sequences,
 )
+from candidly.obligations.models import ServiceLevel
+from candidly.obligations.rebuild import obligations_rebuild
 from candidly.people.models import Candidate, Company, ContactPoint, Department, HiringManager
 from candidly.pipeline.models import (
     Interview,
@@ -180,6 +182,8 @@ class DemoBuilder:
         refresh_statistics(*(model for model, _ in ORDER), Requisition)
         reset_sequences(*(model for model, _ in ORDER), Requisition, Company, Department,
                         HiringManager, User)  # fmt: skip
+        # What every recruiter owed, and whether they met it, from three years of facts.
+        self.counts["obligations"] = obligations_rebuild()["written"]
         return self.counts
 
     def _write(self, rows: Rows) -> None:
@@ -214,6 +218,10 @@ class DemoBuilder:
             by_name = {u.username: u for u in User.objects.filter(username__in=by_name)}
         self.recruiters = [Recruiter(by_name[u].pk, care) for u, _, _, care in people]
         self.counts["users"] = len(users)
+        # One team, led by the lead, working to the default service levels in the site's zone.
+        team = Team.objects.create(name="Agency", lead=by_name[LEAD_USERNAME])
+        User.objects.filter(pk__in=[u.pk for u in by_name.values()]).update(team=team)
+        ServiceLevel.objects.create(team=team)
 
     def _clients(self) -> None:
         rng, fake = self.rng, self.fake
@@ -418,8 +426,10 @@ class DemoBuilder:
         t = self._between(created, horizon)
         kind = self._pick(["call", "voicemail", "email"])
         subject = self._pick(data.EMAIL_SUBJECTS) if kind == "email" else ""
-        self._act(rows, kind, "inbound", t, rid, cand=cid, subject=subject,
-                  outcome="connected" if kind == "call" and rng.random() < 0.3 else "",
+        outcome = ""
+        if kind == "call":  # a call the recruiter picked up asks nothing more
+            outcome = "connected" if rng.random() < 0.3 else "no_answer"
+        self._act(rows, kind, "inbound", t, rid, cand=cid, subject=subject, outcome=outcome,
                   body=self._pick(data.CALL_NOTES))  # fmt: skip
         if rng.random() > care:
             return  # never answered
@@ -494,8 +504,10 @@ class DemoBuilder:
         else:
             move("submitted", t)
             # The hiring manager's feedback on the submittal.
-            fb = self._work_time(t + timedelta(days=self._int(1, 6)))
-            if fb < self.end and rng.random() < 0.8:
+            # A recruiter who chases gets it within a day or two; others wait longer.
+            wait = self._int(1, 2) if rng.random() < care else self._int(2, 8)
+            fb = self._work_time(t + timedelta(days=wait))
+            if fb < self.end and rng.random() < 0.6 + 0.4 * care:
                 self._act(
                     rows,
                     "email",
@@ -594,10 +606,12 @@ class DemoBuilder:
     def _check_ins(self, rows, cid, rid, care, start_date) -> None:
         start = datetime.combine(start_date, datetime.min.time()) + timedelta(hours=15)
         for days in (7, 30, 90, 365, 730):
-            at = self._work_time(start + timedelta(days=days + self._int(-1, 3)))
+            on_time = self.rng.random() < care
+            slip = self._int(-3, -1) if on_time else self._int(1, 12)
+            at = self._work_time(start + timedelta(days=days + slip))
             if at >= self.end:
                 break
-            if self.rng.random() < care:
+            if self.rng.random() < 0.5 + 0.5 * care:
                 self._act(
                     rows,
                     "check_in",

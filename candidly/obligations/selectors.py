@@ -1,0 +1,399 @@
+"""Reads over obligations: the Today queue, the litmus scorecard and its drill-downs.
+
+The pages, the `candidly today` / `candidly litmus` commands and the reminder emails all
+read through these functions, so they show the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from candidly.obligations.models import Obligation
+
+K = Obligation.Kind
+S = Obligation.State
+
+# The four litmus questions, then the relationship obligations, in the scorecard's order.
+QUESTIONS = [
+    (K.CALLBACK, "Do I always call my candidates back?"),
+    (K.REPLY, "Do I always respond to my candidates' emails?"),
+    (K.PHONE_PREP, "Do I prep candidates for phone interviews?"),
+    (K.ONSITE_PREP, "Do I prep candidates for in-person interviews?"),
+    (K.CLOSE_LOOP, "Do I close the loop with candidates who were not chosen?"),
+    (K.CHECK_IN, "Do I check in with placed candidates?"),
+    (K.FEEDBACK, "Do I get hiring managers' feedback on time?"),
+]
+OUTCOMES = ("on_time", "late", "missed", "waived")
+
+OVERDUE_SHOWN = 50  # the queue lists the most recent; the count says how many more
+COMING_DAYS = 7
+
+ROW_FIELDS = (
+    "pk", "kind", "state", "opened_at", "due_at", "met_at", "waive_reason", "owner_id",
+    "candidate_id", "candidate__first_name", "candidate__last_name",
+    "hiring_manager_id", "hiring_manager__first_name", "hiring_manager__last_name",
+    "hiring_manager__company__name", "activity__subject", "activity__kind",
+    "interview_id", "interview__kind", "interview__starts_at", "interview__time_zone",
+    "interview__submission__requisition__title", "submission_id",
+    "submission__requisition__title", "submission__candidate__first_name",
+    "submission__candidate__last_name", "placement__start_date",
+    "placement__submission__requisition__title", "step",
+)  # fmt: skip
+
+
+@dataclass
+class Row:
+    """One obligation as a person reads it: who, why, since when, and its context."""
+
+    id: int
+    kind: str
+    kind_label: str
+    state: str
+    opened_at: datetime
+    due_at: datetime
+    met_at: datetime | None
+    waive_reason: str
+    owner_id: int
+    person: str
+    candidate_id: int | None
+    hiring_manager_id: int | None
+    interview_id: int | None
+    submission_id: int | None
+    context: str
+    interview_at: datetime | None
+    interview_zone: str
+    outcome: str
+
+    @property
+    def person_url(self) -> str:
+        if self.candidate_id:
+            return f"/candidates/{self.candidate_id}/"
+        return f"/managers/{self.hiring_manager_id}/"
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "why": self.kind_label,
+            "person": self.person,
+            "candidate_id": self.candidate_id,
+            "hiring_manager_id": self.hiring_manager_id,
+            "opened_at": self.opened_at.isoformat(),
+            "due_at": self.due_at.isoformat(),
+            "met_at": self.met_at.isoformat() if self.met_at else None,
+            "state": self.state,
+            "outcome": self.outcome,
+            "context": self.context,
+            "waive_reason": self.waive_reason,
+        }
+
+
+LABELS = dict(K.choices)
+
+
+def _row(values: tuple, now: datetime) -> Row:
+    v = dict(zip(ROW_FIELDS, values, strict=True))
+    if v["candidate_id"]:
+        person = f"{v['candidate__first_name']} {v['candidate__last_name']}"
+    else:
+        person = f"{v['hiring_manager__first_name']} {v['hiring_manager__last_name']}"
+    kind = v["kind"]
+    if kind == K.REPLY:
+        context = f"“{v['activity__subject']}”" if v["activity__subject"] else "Email"
+    elif kind == K.CALLBACK:
+        context = "Left a voicemail" if v["activity__kind"] == "voicemail" else "Missed call"
+    elif kind in (K.PHONE_PREP, K.ONSITE_PREP):
+        context = f"{v['interview__kind'].title()} interview · " + (
+            v["interview__submission__requisition__title"] or ""
+        )
+    elif kind == K.FEEDBACK:
+        context = (
+            f"{v['submission__candidate__first_name']} {v['submission__candidate__last_name']} "
+            f"for {v['submission__requisition__title']} ({v['hiring_manager__company__name']})"
+        )
+    elif kind == K.CHECK_IN:
+        which = {1: "First week", 2: "First month", 3: "First quarter"}.get(
+            v["step"], "Anniversary"
+        )
+        context = (
+            f"{which} · {v['placement__submission__requisition__title']}, "
+            f"started {v['placement__start_date']:%b %-d, %Y}"
+        )
+    else:
+        context = f"Not chosen for {v['submission__requisition__title']}"
+    outcome = _outcome(v["state"], v["due_at"], v["met_at"], now)
+    return Row(
+        id=v["pk"], kind=kind, kind_label=LABELS[kind], state=v["state"],
+        opened_at=v["opened_at"], due_at=v["due_at"], met_at=v["met_at"],
+        waive_reason=v["waive_reason"], owner_id=v["owner_id"], person=person,
+        candidate_id=v["candidate_id"], hiring_manager_id=v["hiring_manager_id"],
+        interview_id=v["interview_id"], submission_id=v["submission_id"], context=context,
+        interview_at=v["interview__starts_at"], interview_zone=v["interview__time_zone"] or "",
+        outcome=outcome,
+    )  # fmt: skip
+
+
+def _outcome(state: str, due_at: datetime, met_at: datetime | None, now: datetime) -> str:
+    if state == S.WAIVED:
+        return "waived"
+    if state == S.MET:
+        return "on_time" if met_at <= due_at else "late"
+    return "missed" if due_at < now else "pending"
+
+
+def rows(queryset, now: datetime | None = None) -> list[Row]:
+    now = now or timezone.now()
+    return [_row(values, now) for values in queryset.values_list(*ROW_FIELDS)]
+
+
+# --- the Today queue ------------------------------------------------------------------------
+
+
+@dataclass
+class Queue:
+    now: datetime
+    overdue: list[Row] = field(default_factory=list)
+    today: list[Row] = field(default_factory=list)
+    coming: list[Row] = field(default_factory=list)
+    overdue_count: int = 0
+    today_count: int = 0
+    coming_count: int = 0
+
+    @property
+    def overdue_hidden(self) -> int:
+        return self.overdue_count - len(self.overdue)
+
+    def as_json(self) -> dict:
+        return {
+            "now": self.now.isoformat(),
+            "counts": {
+                "overdue": self.overdue_count,
+                "due_today": self.today_count,
+                "coming": self.coming_count,
+            },
+            "overdue": [r.as_json() for r in self.overdue],
+            "due_today": [r.as_json() for r in self.today],
+            "coming": [r.as_json() for r in self.coming],
+        }
+
+
+def end_of_today(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def queue_counts(owner_id: int, now: datetime | None = None) -> dict[str, int]:
+    """Overdue, due today and coming (next week): one query, for the navigation bar too."""
+    now = now or timezone.now()
+    tonight = end_of_today(now)
+    return Obligation.objects.filter(
+        owner_id=owner_id, state=S.OPEN, due_at__lt=now + timedelta(days=COMING_DAYS)
+    ).aggregate(
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=tonight)),
+        coming=Count("pk", filter=Q(due_at__gte=tonight)),
+    )
+
+
+def today_queue(owner_id: int, now: datetime | None = None) -> Queue:
+    """A recruiter's open obligations: overdue (most recent first), due today, then the week
+    ahead (soonest first). Three queries, whatever the size of the backlog."""
+    now = now or timezone.now()
+    counts = queue_counts(owner_id, now)
+    mine = Obligation.objects.filter(owner_id=owner_id, state=S.OPEN)
+    queue = Queue(now=now)
+    queue.overdue_count = counts["overdue"]
+    queue.today_count = counts["today"]
+    queue.coming_count = counts["coming"]
+    queue.overdue = rows(
+        mine.filter(due_at__lt=now).order_by("-due_at", "-pk")[:OVERDUE_SHOWN], now
+    )
+    tonight = end_of_today(now)
+    for row in rows(
+        mine.filter(due_at__gte=now, due_at__lt=now + timedelta(days=COMING_DAYS)).order_by(
+            "due_at", "pk"
+        ),
+        now,
+    ):
+        (queue.today if row.due_at < tonight else queue.coming).append(row)
+    return queue
+
+
+# --- the litmus scorecard -------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    on_time: int = 0
+    late: int = 0
+    missed: int = 0
+    waived: int = 0
+    pending: int = 0
+
+    @property
+    def due(self) -> int:
+        """Obligations whose due time has come (or that were settled early)."""
+        return self.on_time + self.late + self.missed + self.waived
+
+    @property
+    def counted(self) -> int:
+        return self.on_time + self.late + self.missed
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.counted if self.counted else None
+
+    @property
+    def always(self) -> bool | None:
+        """The plain answer: yes only when every one was met on time."""
+        return None if not self.counted else self.on_time == self.counted
+
+    def add(self, other: Tally) -> None:
+        for name in ("on_time", "late", "missed", "waived", "pending"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_json(self) -> dict:
+        return {
+            "due": self.due,
+            "on_time": self.on_time,
+            "late": self.late,
+            "missed": self.missed,
+            "waived": self.waived,
+            "not_yet_due": self.pending,
+            "on_time_rate": None if self.rate is None else round(self.rate, 4),
+            "always": self.always,
+        }
+
+
+def outcome_filter(outcome: str, now: datetime) -> Q:
+    return {
+        "on_time": Q(state=S.MET, met_at__lte=F("due_at")),
+        "late": Q(state=S.MET, met_at__gt=F("due_at")),
+        "missed": Q(state=S.OPEN, due_at__lt=now),
+        "waived": Q(state=S.WAIVED),
+        "pending": Q(state=S.OPEN, due_at__gte=now),
+    }[outcome]
+
+
+@dataclass
+class Scorecard:
+    since: datetime
+    until: datetime
+    now: datetime
+    # owner id → kind → tally; "team" sums every owner shown.
+    by_owner: dict[int, dict[str, Tally]]
+    team: dict[str, Tally]
+
+    def as_json(self, names: dict[int, str]) -> dict:
+        def kinds(tallies: dict[str, Tally]) -> dict:
+            return {kind: tallies[kind].as_json() for kind, _ in QUESTIONS}
+
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "recruiters": [
+                {"id": owner, "name": names.get(owner, str(owner)), "kinds": kinds(tallies)}
+                for owner, tallies in self.by_owner.items()
+            ],
+            "team": kinds(self.team),
+        }
+
+
+def scorecard(
+    *, owner_ids, since: datetime, until: datetime, now: datetime | None = None
+) -> Scorecard:
+    """For each recruiter and kind: obligations due in [since, until), by outcome. One query."""
+    now = now or timezone.now()
+    owner_ids = list(owner_ids)
+    counted = (
+        Obligation.objects.filter(due_at__gte=since, due_at__lt=until, owner_id__in=owner_ids)
+        .order_by()
+        .values_list("owner_id", "kind")
+        .annotate(
+            **{
+                name: Count("pk", filter=outcome_filter(name, now))
+                for name in Tally.__dataclass_fields__
+            }
+        )
+    )
+    by_owner = {owner: {kind: Tally() for kind, _ in QUESTIONS} for owner in owner_ids}
+    team = {kind: Tally() for kind, _ in QUESTIONS}
+    for owner, kind, *numbers in counted:
+        tally = Tally(*numbers)
+        by_owner[owner][kind] = tally
+        team[kind].add(tally)
+    return Scorecard(since=since, until=until, now=now, by_owner=by_owner, team=team)
+
+
+def drill_down(
+    *, owner_ids, kind: str | None, outcome: str | None, since: datetime, until: datetime,
+    now: datetime | None = None,
+):  # fmt: skip
+    """The obligations behind one number of the scorecard (a queryset, for paging)."""
+    now = now or timezone.now()
+    found = Obligation.objects.filter(
+        due_at__gte=since, due_at__lt=until, owner_id__in=list(owner_ids)
+    )
+    if kind:
+        found = found.filter(kind=kind)
+    if outcome:
+        found = found.filter(outcome_filter(outcome, now))
+    return found.order_by("-due_at", "-pk")
+
+
+def weekly_trend(*, owner_ids, weeks: int = 12, now: datetime | None = None) -> list[dict]:
+    """On-time rate per kind for each of the last `weeks` weeks (Monday to Sunday, local
+    time), oldest first. One query."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    starts = [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    bounds = [*starts, monday + timedelta(weeks=1)]
+    settled = Q(state=S.MET) | Q(state=S.OPEN, due_at__lt=now)
+    on_time = outcome_filter("on_time", now)
+    aggregates = {}
+    for i in range(weeks):
+        week = Q(due_at__gte=bounds[i], due_at__lt=bounds[i + 1])
+        aggregates[f"n{i}"] = Count("pk", filter=week & settled)
+        aggregates[f"t{i}"] = Count("pk", filter=week & on_time)
+    per_kind = {
+        kind: values
+        for kind, *values in Obligation.objects.filter(
+            owner_id__in=list(owner_ids), due_at__gte=bounds[0], due_at__lt=bounds[-1]
+        )
+        .order_by()
+        .values_list("kind")
+        .annotate(**aggregates)
+        .values_list("kind", *aggregates)
+    }
+    trend = []
+    for i, start in enumerate(starts):
+        week = {"week_of": start.date(), "kinds": {}}
+        for kind, _ in QUESTIONS:
+            values = per_kind.get(kind)
+            n, t = (values[2 * i], values[2 * i + 1]) if values else (0, 0)
+            week["kinds"][kind] = {"counted": n, "on_time": t, "rate": t / n if n else None}
+        trend.append(week)
+    return trend
+
+
+def misses_before_decision(offer) -> list[Row]:
+    """What the candidate was owed and did not get on time before turning an offer down."""
+    submission = offer.submission
+    decided = offer.decided_at or timezone.now()
+    owed = (
+        Obligation.objects.filter(
+            Q(candidate_id=submission.candidate_id) | Q(submission_id=submission.pk),
+            opened_at__gte=submission.created_at,
+            due_at__lt=decided,
+        )
+        .filter(Q(state=S.OPEN) | Q(state=S.MET, met_at__gt=F("due_at")))
+        .exclude(kind=K.CHECK_IN)
+    )
+    return rows(owed.order_by("due_at"), now=decided)
