@@ -41,7 +41,7 @@ ROW_FIELDS = (
     "interview__submission__requisition__title", "submission_id",
     "submission__requisition__title", "submission__candidate__first_name",
     "submission__candidate__last_name", "placement__start_date",
-    "placement__submission__requisition__title", "step",
+    "placement__submission__requisition__title", "step", "waived_at",
 )  # fmt: skip
 
 
@@ -67,6 +67,7 @@ class Row:
     interview_at: datetime | None
     interview_zone: str
     outcome: str
+    waived_at: datetime | None = None
 
     @property
     def person_url(self) -> str:
@@ -133,7 +134,7 @@ def _row(values: tuple, now: datetime) -> Row:
         candidate_id=v["candidate_id"], hiring_manager_id=v["hiring_manager_id"],
         interview_id=v["interview_id"], submission_id=v["submission_id"], context=context,
         interview_at=v["interview__starts_at"], interview_zone=v["interview__time_zone"] or "",
-        outcome=outcome,
+        outcome=outcome, waived_at=v["waived_at"],
     )  # fmt: skip
 
 
@@ -270,12 +271,16 @@ class Tally:
 
 
 def outcome_filter(outcome: str, now: datetime) -> Q:
+    """One outcome as a filter; also "due" (all but pending, as Tally.due counts) and
+    "not_on_time" (late or missed: what makes the answer to "always?" a no)."""
     return {
         "on_time": Q(state=S.MET, met_at__lte=F("due_at")),
         "late": Q(state=S.MET, met_at__gt=F("due_at")),
         "missed": Q(state=S.OPEN, due_at__lt=now),
         "waived": Q(state=S.WAIVED),
         "pending": Q(state=S.OPEN, due_at__gte=now),
+        "due": ~Q(state=S.OPEN) | Q(due_at__lt=now),
+        "not_on_time": Q(state=S.MET, met_at__gt=F("due_at")) | Q(state=S.OPEN, due_at__lt=now),
     }[outcome]
 
 
@@ -385,15 +390,38 @@ def weekly_trend(*, owner_ids, weeks: int = 12, now: datetime | None = None) -> 
 
 def misses_before_decision(offer) -> list[Row]:
     """What the candidate was owed and did not get on time before turning an offer down."""
-    submission = offer.submission
-    decided = offer.decided_at or timezone.now()
-    owed = (
-        Obligation.objects.filter(
-            Q(candidate_id=submission.candidate_id) | Q(submission_id=submission.pk),
-            opened_at__gte=submission.created_at,
-            due_at__lt=decided,
+    return misses_before_decisions([(offer.pk, offer.submission, offer.decided_at)])[offer.pk]
+
+
+def misses_before_decisions(decisions) -> dict:
+    """`misses_before_decision` for several offers in one query: `decisions` holds
+    (offer id, submission, decided_at) triples; the answer maps each offer id to its rows."""
+    decisions = [(pk, s, decided or timezone.now()) for pk, s, decided in decisions]
+    if not decisions:
+        return {}
+    during = Q(pk__in=[])
+    for _, s, decided in decisions:
+        during |= (Q(candidate_id=s.candidate_id) | Q(submission_id=s.pk)) & Q(
+            opened_at__gte=s.created_at, due_at__lt=decided
         )
+    owed = (
+        Obligation.objects.filter(during)
         .filter(Q(state=S.OPEN) | Q(state=S.MET, met_at__gt=F("due_at")))
         .exclude(kind=K.CHECK_IN)
+        .order_by("due_at", "pk")
+        .values_list(*ROW_FIELDS)
     )
-    return rows(owed.order_by("due_at"), now=decided)
+    found = list(owed)
+    candidate, submission, opened, due = (
+        ROW_FIELDS.index(name) for name in ("candidate_id", "submission_id", "opened_at", "due_at")
+    )
+    return {
+        pk: [
+            _row(values, decided)
+            for values in found
+            if (values[candidate] == s.candidate_id or values[submission] == s.pk)
+            and values[opened] >= s.created_at
+            and values[due] < decided
+        ]
+        for pk, s, decided in decisions
+    }
