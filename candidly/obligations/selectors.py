@@ -7,7 +7,7 @@ read through these functions, so they show the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -306,6 +306,14 @@ class Scorecard:
             ],
             "team": kinds(self.team),
         }
+
+
+def period_bounds(since: date, until: date) -> tuple[datetime, datetime]:
+    """From the start of `since` to the end of `until` (both days included), local time."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(since, time(0), tzinfo=zone)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
+    return start, end
 
 
 def scorecard(
