@@ -27,7 +27,8 @@ def test_an_admin_sets_a_teams_service_levels(client, lead, recruiter, candidate
     level = ServiceLevel.objects.get(team=team)
     assert level.time_zone == "Europe/Berlin"
     assert not level.calendar.is_workday(date(2026, 11, 6))  # a Friday, off for this team
-    assert not level.calendar.is_workday(date(2026, 10, 3))  # German Unity Day
+    assert not level.calendar.is_workday(date(2025, 12, 25))  # Christmas, a Thursday
+    assert level.calendar.is_workday(date(2025, 12, 18))  # the Thursday before
     recruiter.team = team
     recruiter.save()
     activity_log(recruiter=recruiter, candidate=candidate, kind="voicemail", direction="inbound")
