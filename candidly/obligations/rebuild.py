@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -82,7 +82,10 @@ class Rebuild:
                     state=S.WAIVED, waived_by__isnull=False
                 ).values_list("key", "waived_at", "waived_by", "waive_reason")
             }
-            Obligation.objects.all().delete()
+            with connection.cursor() as cursor:  # no per-row machinery: nothing points here
+                cursor.execute(
+                    f"DELETE FROM {connection.ops.quote_name(Obligation._meta.db_table)}"
+                )
             self.next = next_id(Obligation)
             self.progress("activities")
             self._from_activities()
