@@ -1,13 +1,18 @@
 """A recruiter's day in a real headless Chromium: log in, find a candidate, log a call from
-the candidate page and see it on the timeline without a page load."""
+the candidate page and see it on the timeline without a page load; clear a row of the Today
+queue with one click and see the counts drop."""
 
 import os
 import shutil
+from datetime import timedelta
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from candidly.activity.models import Activity
+from candidly.activity.services import activity_log
+from candidly.obligations.models import Obligation
 from tests.conftest import PASSWORD
 
 CHROMIUM = os.environ.get("CANDIDLY_CHROMIUM", "/usr/bin/chromium")
@@ -58,17 +63,23 @@ def page(live_server):
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_log_a_call_from_the_candidate_page(page, live_server, recruiter, candidate):
+def _log_in(page, live_server):
     page.goto(live_server.url + "/")
     page.get_by_label("Username").fill("alex")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server.url + "/")  # home is the Today queue
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_log_a_call_from_the_candidate_page(page, live_server, recruiter, candidate):
+    _log_in(page, live_server)
     # The stylesheet is served and applied: the top bar is dark, not the browser's default.
     bar = page.locator("header.topbar")
     assert bar.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(29, 35, 48)"
 
+    page.locator("header.topbar").get_by_role("link", name="Candidates").click()
     page.get_by_label("Search candidates").fill("ellis")
     page.locator("#results").get_by_role("link", name="Jordan Ellis").click()
     page.wait_for_url(f"**/candidates/{candidate.pk}/")
@@ -90,3 +101,39 @@ def test_log_a_call_from_the_candidate_page(page, live_server, recruiter, candid
     assert page.get_by_label("Notes").input_value() == ""
     assert page.get_by_role("status").inner_text() == "Logged."
     assert Activity.objects.get().body == "Walked through the onsite agenda"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_clear_a_row_of_the_today_queue(page, live_server, recruiter, candidate):
+    ago = timezone.now() - timedelta(days=9)
+    for at in (ago, ago - timedelta(days=3)):
+        activity_log(recruiter=recruiter, candidate=candidate, kind="voicemail",
+                     direction="inbound", occurred_at=at)  # fmt: skip
+    activity_log(recruiter=recruiter, candidate=candidate, kind="email", direction="inbound",
+                 subject="Next steps?", occurred_at=ago)  # fmt: skip
+    _log_in(page, live_server)
+    page.get_by_role("heading", name="Today", exact=True).wait_for()
+    nav = page.locator("#nav-counts")
+    assert "3 overdue" in nav.inner_text()
+    assert page.locator("#count-overdue").inner_text() == "3"
+    reply = Obligation.objects.get(kind="reply")
+    row = page.locator(f"#ob-{reply.pk}")
+    assert "Next steps?" in row.inner_text()
+    page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+
+    row.get_by_role("button", name="Mark replied").click()
+
+    row.wait_for(state="detached")
+    assert page.get_by_role("status").inner_text() == "Reply to Jordan Ellis logged."
+    assert page.locator("#count-overdue").inner_text() == "2"
+    assert "2 overdue" in nav.inner_text()
+    assert page.evaluate("window.loadedOnce") is True
+    reply.refresh_from_db()
+    assert reply.state == "met" and reply.met_by.subject == "Re: Next steps?"
+
+    # One call answers both voicemails: both rows go.
+    page.locator(".queue-rows tbody tr").first.get_by_role("button", name="Log call").click()
+    page.get_by_text("Nothing overdue.").wait_for()
+    assert "0 overdue" in nav.inner_text()
+    assert not Obligation.objects.filter(state="open").exists()

@@ -20,8 +20,11 @@ from candidly.pipeline.services import (
     submission_create,
 )
 
-# Session and user lookups come first on every logged-in page.
+# Session and user lookups come first on every logged-in page; then the top bar counts what
+# the user has overdue and due today (one query; none on the Today page, which has them).
 AUTH = 2
+NAV = 1
+PAGE = AUTH + NAV
 
 
 def _grow(n, *, recruiter, company, requisition):
@@ -52,10 +55,10 @@ def _count(client, django_assert_num_queries, url, expected):
     "name, queries",
     [
         # recruiters and clients for the filters, count, page, contact points, last contacts
-        ("candidate_list", AUTH + 6),
-        ("company_list", AUTH + 1),
-        ("manager_list", AUTH + 2),  # count, page
-        ("requisition_list", AUTH + 2),
+        ("candidate_list", PAGE + 6),
+        ("company_list", PAGE + 1),
+        ("manager_list", PAGE + 2),  # count, page
+        ("requisition_list", PAGE + 2),
     ],
 )
 def test_list_pages_have_a_fixed_query_count(
@@ -73,9 +76,9 @@ def test_a_filtered_candidate_list_costs_no_more(
 ):
     url = reverse("candidate_list") + f"?owner={recruiter.pk}&stage=submitted&company={company.pk}"
     _grow(4, recruiter=recruiter, company=company, requisition=requisition)
-    _count(logged_in, django_assert_num_queries, url, AUTH + 6)
+    _count(logged_in, django_assert_num_queries, url, PAGE + 6)
     _grow(10, recruiter=recruiter, company=company, requisition=requisition)
-    _count(logged_in, django_assert_num_queries, url, AUTH + 6)
+    _count(logged_in, django_assert_num_queries, url, PAGE + 6)
 
 
 def test_the_candidate_page_has_a_fixed_query_count(
@@ -84,7 +87,7 @@ def test_the_candidate_page_has_a_fixed_query_count(
     url = reverse("candidate_detail", args=[candidate.pk])
     # candidate and its contact points; submissions (with requisition, company, placement) and
     # their stage changes, interviews and offers; the activities
-    expected = AUTH + 7
+    expected = PAGE + 7
     _count(logged_in, django_assert_num_queries, url, expected)
     now = timezone.now()
     for _ in range(5):
@@ -113,7 +116,7 @@ def test_detail_pages_of_clients_have_a_fixed_query_count(
     company_url = reverse("company_detail", args=[company.pk])
     manager_url = reverse("manager_detail", args=[manager.pk])
     req_url = reverse("requisition_detail", args=[requisition.pk])
-    counts = {company_url: AUTH + 4, manager_url: AUTH + 4, req_url: AUTH + 2}
+    counts = {company_url: PAGE + 4, manager_url: PAGE + 4, req_url: PAGE + 2}
     for url, expected in counts.items():
         _count(logged_in, django_assert_num_queries, url, expected)
     _grow(6, recruiter=recruiter, company=company, requisition=requisition)
@@ -121,3 +124,64 @@ def test_detail_pages_of_clients_have_a_fixed_query_count(
         activity_log(recruiter=recruiter, hiring_manager=manager, kind="call", direction="outbound")
     for url, expected in counts.items():
         _count(logged_in, django_assert_num_queries, url, expected)
+
+
+def _owe(n, *, recruiter, company, requisition):
+    """Add n candidates who are owed a callback, a reply and a phone interview's prep, each
+    submitted to a manager who owes feedback (through _grow)."""
+    now = timezone.now()
+    start = Candidate.objects.count()
+    _grow(n, recruiter=recruiter, company=company, requisition=requisition)
+    for c in Candidate.objects.order_by("pk")[start:]:
+        activity_log(recruiter=recruiter, candidate=c, kind="voicemail", direction="inbound",
+                     occurred_at=now - timedelta(days=6))  # fmt: skip
+        activity_log(recruiter=recruiter, candidate=c, kind="email", direction="inbound",
+                     subject="A question", occurred_at=now - timedelta(days=1))  # fmt: skip
+        starts = now + timedelta(days=2)
+        interview_schedule(
+            submission=c.submissions.get(),
+            kind="video",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            time_zone="Europe/Berlin",
+        )
+
+
+def test_the_today_page_has_a_fixed_query_count(
+    client, django_assert_num_queries, recruiter, other_recruiter, company, requisition
+):
+    from candidly.accounts.models import Team
+
+    team = Team.objects.create(name="East", lead=other_recruiter)
+    recruiter.team = team
+    recruiter.save()
+    own, member = reverse("home"), reverse("today", args=[recruiter.username])
+    # The queue's counts (which the top bar shows too), its overdue rows, the week ahead's
+    # rows, and the recruiters whose queues the viewer may choose.
+    counts = {own: AUTH + 4}
+    # A lead on a member's queue: the member, and the top bar counts the lead's own.
+    lead_counts = {member: PAGE + 5}
+    for n in (2, 6):
+        _owe(n, recruiter=recruiter, company=company, requisition=requisition)
+        client.force_login(recruiter)
+        _count(client, django_assert_num_queries, own, counts[own])
+        with django_assert_num_queries(AUTH + 3):  # htmx refresh: the queue alone
+            client.get(own, headers={"HX-Request": "true"})
+        client.force_login(other_recruiter)
+        _count(client, django_assert_num_queries, member, lead_counts[member])
+    assert "Phone interview prep" in client.get(member).content.decode()
+
+
+def test_the_scorecard_and_its_drill_down_have_a_fixed_query_count(
+    client, django_assert_num_queries, recruiter, lead, company, requisition
+):
+    client.force_login(lead)
+    scorecard_url = reverse("litmus") + "?period=year"
+    drill_url = reverse("litmus_obligations") + "?period=year&outcome=due"
+    for n in (2, 6):
+        _owe(n, recruiter=recruiter, company=company, requisition=requisition)
+        # the recruiters shown, the scorecard, the trend
+        _count(client, django_assert_num_queries, scorecard_url, PAGE + 3)
+        # the recruiters, then the obligations: their count and one page
+        _count(client, django_assert_num_queries, drill_url, PAGE + 3)
+    assert "Left a voicemail" in client.get(drill_url).content.decode()

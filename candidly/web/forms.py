@@ -1,4 +1,5 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -133,3 +134,129 @@ class PlacementForm(forms.Form):
 
 class AddCandidateForm(forms.Form):
     candidate = forms.CharField(label="Candidate", help_text="Email, phone or name")
+
+
+class KnownChoicesField(forms.MultipleChoiceField):
+    """Several choices; unknown values are dropped rather than refused."""
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if self.valid_value(v)]
+
+
+class PrepForm(forms.Form):
+    """The prep checklist of an interview: what was covered goes into the prep's notes."""
+
+    ITEMS = [
+        ("role", "Role and team"),
+        ("people", "Who they will meet"),
+        ("format", "What to expect: format and length"),
+        ("logistics", "Logistics: time, place or link"),
+        ("questions", "Questions to ask them"),
+    ]
+    covered = KnownChoicesField(choices=ITEMS, required=False)
+
+    def body(self) -> str:
+        labels = dict(self.ITEMS)
+        covered = [labels[item] for item in self.cleaned_data["covered"]]
+        return f"Covered: {'; '.join(covered)}." if covered else ""
+
+
+class FeedbackForm(forms.Form):
+    """The hiring manager's feedback on a submitted candidate, as it reached the recruiter."""
+
+    VIA = [
+        (Activity.Kind.CALL, "Call"),
+        (Activity.Kind.EMAIL, "Email"),
+        (Activity.Kind.NOTE, "Note"),
+    ]
+    via = forms.ChoiceField(choices=VIA, required=False)
+    feedback = forms.CharField(max_length=2000, required=False)
+
+
+class WaiveForm(forms.Form):
+    reason = forms.CharField(required=False)  # the service keeps the first 300 characters
+
+
+# The scorecard's periods; each is read in the site's time zone.
+PERIODS = [
+    ("week", "This week"),
+    ("month", "This month"),
+    ("quarter", "This quarter"),
+    ("year", "Last 12 months"),
+    ("all", "All time"),
+    ("custom", "Custom"),
+]
+DEFAULT_PERIOD = "month"
+EARLIEST = date(1900, 1, 1)
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time()))
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class PeriodForm(forms.Form):
+    """Which obligations the scorecard counts: those due in a period. Dates are inclusive."""
+
+    period = forms.ChoiceField(choices=PERIODS, required=False)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        period = data.get("period") or (
+            "custom" if data.get("since") or data.get("until") else DEFAULT_PERIOD
+        )
+        data["period"] = period
+        if period == "custom":
+            since, until = data.get("since"), data.get("until")
+            if not since or not until:
+                raise ValidationError("A custom period needs a first and a last day.")
+            if until < since:
+                raise ValidationError("The last day comes before the first.")
+        return data
+
+    @property
+    def chosen(self) -> str:
+        return self.cleaned_data["period"] if self.is_valid() else DEFAULT_PERIOD
+
+    def bounds(self, now: datetime) -> tuple[datetime, datetime]:
+        """[since, until) of the chosen period, as moments; the default when the form is not
+        valid."""
+        today = timezone.localtime(now).date()
+        period = self.chosen
+        if period == "custom":
+            first, after = self.cleaned_data["since"], self.cleaned_data["until"]
+            after += timedelta(days=1)
+        elif period == "week":
+            first = today - timedelta(days=today.weekday())
+            after = first + timedelta(weeks=1)
+        elif period == "month":
+            first = today.replace(day=1)
+            after = _add_months(first, 1)
+        elif period == "quarter":
+            first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+            after = _add_months(first, 3)
+        elif period == "year":
+            first = today - timedelta(days=364)
+            after = today + timedelta(days=1)
+        else:
+            first, after = EARLIEST, today + timedelta(days=1)
+        return _midnight(first), _midnight(after)
+
+    def querystring(self) -> str:
+        """The chosen period as URL parameters, for links that keep it."""
+        if self.chosen != "custom":
+            return urlencode({"period": self.chosen})
+        data = self.cleaned_data
+        return urlencode(
+            {
+                "period": "custom",
+                "since": data["since"].isoformat(),
+                "until": data["until"].isoformat(),
+            }
+        )

@@ -1,12 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from candidly.web import pipeline, views
+from candidly.web import litmus, pipeline, today, views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # A recruiter's home is their Today queue: logging in lands there.
+    path("login/", auth_views.LoginView.as_view(next_page="home"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", today.today, name="home"),
+    path("today/<str:username>/", today.today, name="today"),
+    path("obligations/<int:pk>/act/", today.obligation_act, name="obligation_act"),
+    path("obligations/<int:pk>/waive/", today.obligation_waive_view, name="obligation_waive"),
+    path("litmus/", litmus.scorecard_page, name="litmus"),
+    path("litmus/obligations/", litmus.obligation_list, name="litmus_obligations"),
     path("candidates/", views.candidate_list, name="candidate_list"),
     path("candidates/new/", views.candidate_new, name="candidate_new"),
     path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),

@@ -41,10 +41,6 @@ def _apply_errors(form, exc: ValidationError, field_map: dict[str, str] | None =
         form.add_error(None, exc.messages)
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("candidate_list")
-
-
 def candidate_list(request: HttpRequest) -> HttpResponse:
     form = CandidateSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

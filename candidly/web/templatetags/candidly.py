@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from candidly.lib.timeutil import zone_or_none
+from candidly.obligations.selectors import queue_counts
 from candidly.people.contacts import format_phone
 
 register = template.Library()
@@ -13,19 +15,71 @@ _UNITS = [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"), (86
           (3600, "hour"), (60, "minute")]  # fmt: skip
 
 
+def span(seconds: float) -> str:
+    """“3 days”: the largest whole unit of a length of time; under a minute, “a moment”."""
+    seconds = int(seconds)
+    for size, unit in _UNITS:
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "a moment"
+
+
 @register.filter
 def ago(value: datetime | None) -> str:
     """“3 days ago”: the largest whole unit. Cheaper than humanize's naturaltime in long lists."""
     if value is None:
         return ""
-    seconds = int((timezone.now() - value).total_seconds())
-    if seconds < 60:
-        return "just now"
-    for size, unit in _UNITS:
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return ""
+    seconds = (timezone.now() - value).total_seconds()
+    return "just now" if seconds < 60 else f"{span(seconds)} ago"
+
+
+@register.simple_tag
+def due_words(due_at: datetime, now: datetime) -> str:
+    """“overdue 2 days” or “due in 3 hours”, seen from `now`."""
+    if due_at < now:
+        return f"overdue {span((now - due_at).total_seconds())}"
+    return f"due in {span((due_at - now).total_seconds())}"
+
+
+@register.simple_tag
+def span_between(start: datetime, end: datetime) -> str:
+    """How long from `start` to `end`, in the largest whole unit (“2 days”)."""
+    return span(abs((end - start).total_seconds()))
+
+
+@register.filter
+def percent(rate: float | None) -> str:
+    """0.875 → “88%”; never rounds a miss up to 100% or a hit down to 0%."""
+    if rate is None:
+        return ""
+    pct = round(rate * 100)
+    if pct == 100 and rate < 1:
+        pct = 99
+    elif pct == 0 and rate > 0:
+        pct = 1
+    return f"{pct}%"
+
+
+@register.filter
+def when(value: datetime | None, zone_name: str = "") -> str:
+    """“Thu 5 Nov, 14:00”, in the named zone (the site's when blank); the year when not this
+    one. Formatted in Python: the locale-aware `date` filter is slow in long lists."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value, zone_or_none(zone_name))
+    year = f" {local.year}" if local.year != timezone.localtime().year else ""
+    return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
+
+
+@register.inclusion_tag("web/_nav_counts.html", takes_context=True)
+def nav_counts(context, oob: bool = False) -> dict:
+    """The logged-in user's overdue and due-today counts for the top bar: one query, or none
+    when the page has read them already (`my_counts`)."""
+    counts = context.get("my_counts")
+    if counts is None:
+        counts = queue_counts(context["user"].pk)
+    return {"counts": counts, "oob": oob}
 
 
 @register.filter
