@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from candidly.activity.services import activity_log
 from candidly.obligations.models import Obligation
+from candidly.obligations.selectors import misses_before_decision
 from candidly.obligations.services import obligation_waive
 from candidly.people.services import candidate_create
+from candidly.pipeline.services import offer_extend, offer_record_outcome
 from candidly.web.forms import PeriodForm
 
 NY = ZoneInfo("America/New_York")
@@ -244,3 +246,41 @@ def test_the_trend_shows_twelve_weeks_of_on_time_rates(logged_in, recruiter):
     assert sum(c["counted"] for c in cells) == 2 and sum(c["on_time"] for c in cells) == 1
     page = response.content.decode()
     assert 'title="1 of 2 on time">50%</span>' in page  # both were due the same week
+
+
+# --- declined offers ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def declined(recruiter, candidate, submission):
+    """While Jordan was in process: a voicemail never returned, an email answered late and a
+    call returned on time; then Jordan turned the offer down."""
+    start = submission.created_at
+    _voicemail(recruiter, candidate, start + timedelta(days=1))
+    activity_log(recruiter=recruiter, candidate=candidate, kind="email", direction="inbound",
+                 subject="Salary range?", occurred_at=start + timedelta(days=2))  # fmt: skip
+    activity_log(recruiter=recruiter, candidate=candidate, kind="email", direction="outbound",
+                 subject="Re: Salary range?", occurred_at=start + timedelta(days=6))  # fmt: skip
+    offer = offer_extend(submission=submission, at=start + timedelta(days=7))
+    return offer_record_outcome(offer=offer, status="declined", decline_reason="counter_offer",
+                                at=start + timedelta(days=8))  # fmt: skip
+
+
+def test_the_candidate_page_lists_what_preceded_a_declined_offer(logged_in, candidate, declined):
+    misses = misses_before_decision(declined)
+    assert [(m.kind, m.outcome) for m in misses] == [("callback", "missed"), ("reply", "late")]
+    page = logged_in.get(candidate.get_absolute_url()).content.decode()
+    panel = page[page.index('<div class="declined">') :]
+    panel = panel[: panel.index("</div>")]
+    decided = timezone.localtime(declined.decided_at)
+    assert f"Offer declined {decided.day} {decided:%b %Y}: counter-offer." in panel
+    assert '<span class="miss-missed">Missed</span> call back' in panel
+    assert '<span class="miss-late">Late</span> reply to email' in panel
+    assert "“Salary range?”" in panel
+
+
+def test_a_declined_offer_with_nothing_missed_says_so(logged_in, candidate, submission):
+    offer = offer_extend(submission=submission)
+    offer_record_outcome(offer=offer, status="declined", decline_reason="personal")
+    page = logged_in.get(candidate.get_absolute_url()).content.decode()
+    assert "Everything owed before it was met on time." in page

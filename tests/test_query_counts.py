@@ -92,7 +92,16 @@ def test_the_candidate_page_has_a_fixed_query_count(
     now = timezone.now()
     for _ in range(5):
         activity_log(recruiter=recruiter, candidate=candidate, kind="email", direction="inbound")
-    for i in range(3):
+    _decline_offers(3, candidate=candidate, recruiter=recruiter, manager=manager, now=now)
+    # With declined offers, one more: what the candidate was owed before each, all at once.
+    _count(logged_in, django_assert_num_queries, url, expected + 1)
+    _decline_offers(3, candidate=candidate, recruiter=recruiter, manager=manager, now=now)
+    _count(logged_in, django_assert_num_queries, url, expected + 1)
+
+
+def _decline_offers(n, *, candidate, recruiter, manager, now):
+    start = Offer.objects.count()
+    for i in range(start, start + n):
         other = requisition_open(title=f"Role {i}", hiring_manager=manager, recruiter=recruiter)
         s = submission_create(candidate=candidate, requisition=other, at=now - timedelta(days=9))
         interview_schedule(
@@ -107,7 +116,6 @@ def test_the_candidate_page_has_a_fixed_query_count(
         offer_record_outcome(
             offer=offer, status=Offer.Status.DECLINED, decline_reason="personal", at=now
         )
-    _count(logged_in, django_assert_num_queries, url, expected)
 
 
 def test_detail_pages_of_clients_have_a_fixed_query_count(

@@ -19,6 +19,7 @@ from candidly.activity.selectors import (
     manager_timeline,
 )
 from candidly.activity.services import activity_log
+from candidly.obligations.selectors import misses_before_decisions
 from candidly.people.models import Candidate, Company, HiringManager
 from candidly.people.services import candidate_create
 from candidly.pipeline.models import OPEN_STAGES, Interview, Offer, Requisition, Stage
@@ -102,9 +103,25 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/candidate_new.html", {"form": form})
 
 
+_DECLINE_REASONS = dict(Offer.DeclineReason.choices)
+
+
+def _declined_offers(submissions) -> None:
+    """Each declined offer's `misses`: what the candidate was owed and did not get on time
+    before saying no. One query for all of them; none without a declined offer."""
+    declined = [
+        (o, s) for s in submissions for o in s.offer_rows if o["status"] == Offer.Status.DECLINED
+    ]
+    misses = misses_before_decisions([(o["pk"], s, o["decided_at"]) for o, s in declined])
+    for o, _ in declined:
+        o["misses"] = misses[o["pk"]]
+        o["decline_label"] = _DECLINE_REASONS.get(o["decline_reason"], "")
+
+
 def _candidate_context(
-    candidate: Candidate, form: ActivityForm | None = None, submissions=None
+    candidate: Candidate, form: ActivityForm | None = None, submissions=None, *, panel=True
 ) -> dict:
+    """The candidate page; `panel=False` leaves out what only the pipeline panel shows."""
     if submissions is None:
         submissions = candidate_submissions(candidate)
     for s in submissions:  # what the pipeline panel offers next, from the fetched offers
@@ -113,6 +130,8 @@ def _candidate_context(
         s.can_place = s.stage == Stage.OFFER and any(
             o["status"] == Offer.Status.ACCEPTED for o in offers
         )
+    if panel:
+        _declined_offers(submissions)
     return {
         "candidate": candidate,
         "submissions": submissions,
@@ -176,7 +195,7 @@ def candidate_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Logged.")
             return redirect(candidate)
         form = None
-    context = _candidate_context(candidate, form, submissions)
+    context = _candidate_context(candidate, form, submissions, panel=not request.htmx)
     context["saved"] = "Logged." if form is None else ""
     if request.htmx:
         return render(request, "web/candidate_detail.html#activity", context)
