@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from candidly.accounts.models import User
+from candidly.obligations import rules
 from candidly.people.services import candidate_create, company_create, hiring_manager_create
 from candidly.pipeline.services import requisition_open, submission_create
 
@@ -112,6 +113,12 @@ def submission(candidate, requisition, recruiter):
 def logged_in(client, recruiter):
     client.force_login(recruiter)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_service_levels():
+    # Each process keeps service levels for a minute; every test starts from the database.
+    rules.forget_policies()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from candidly.obligations import rules
 from candidly.obligations.models import Obligation, ServiceLevel
 
 
@@ -32,6 +33,7 @@ class ServiceLevelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        rules.forget_policies()
         messages.info(
             request,
             "New obligations follow these service levels from now on. To recompute the due "

@@ -14,6 +14,7 @@ from __future__ import annotations
 from calendar import isleap
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 
 from django.conf import settings
 from django.db.models import Q
@@ -165,8 +166,33 @@ def policies_by_owner(owner_ids) -> dict[int, ServiceLevel]:
 
 
 def policy_for(owner_id: int) -> ServiceLevel:
-    level = ServiceLevel.objects.filter(team__members=owner_id).first()
-    return level or default_policy()
+    from candidly.accounts.models import User
+
+    team = User.objects.filter(pk=owner_id).values_list("team_id", flat=True).first()
+    return policy_of_team(team)
+
+
+# Service levels change rarely and are read on every inbound call and email: each process
+# keeps what it read for a minute. The admin clears this process's copy when it saves one.
+POLICY_TTL = 60.0
+_team_policies: dict[int | None, tuple[float, ServiceLevel]] = {}
+
+
+def policy_of_team(team_id: int | None) -> ServiceLevel:
+    now = monotonic()
+    cached = _team_policies.get(team_id)
+    if cached is not None and now - cached[0] < POLICY_TTL:
+        return cached[1]
+    level = None
+    if team_id is not None:
+        level = ServiceLevel.objects.filter(team_id=team_id).first()
+    level = level or default_policy()
+    _team_policies[team_id] = (now, level)
+    return level
+
+
+def forget_policies() -> None:
+    _team_policies.clear()
 
 
 # --- when it is due -------------------------------------------------------------------------
