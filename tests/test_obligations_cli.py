@@ -42,7 +42,8 @@ def test_today_lists_the_overdue_callback_by_name(owed):
 
 
 def test_litmus_counts_what_was_due_in_the_period(owed):
-    data = json.loads(run("litmus", "--json"))
+    week = (timezone.localdate() - timedelta(days=7)).isoformat()
+    data = json.loads(run("litmus", "--since", week, "--json"))
     [alex] = data["recruiters"]
     assert alex["name"] == "alex"
     assert alex["kinds"]["callback"] | {"on_time_rate": None} == {
@@ -53,6 +54,8 @@ def test_litmus_counts_what_was_due_in_the_period(owed):
     assert alex["kinds"]["reply"]["always"] is True
     assert data["team"]["callback"]["missed"] == 1
     assert "Do I always call my candidates back?" in run("litmus", "--user", "alex")
+    default = json.loads(run("litmus", "--json"))  # this month so far, as on the page
+    assert default["since"] == timezone.localdate().replace(day=1).isoformat()
     empty = json.loads(run("litmus", "--since", "2020-01-01", "--until", "2020-01-31", "--json"))
     assert empty["recruiters"] == []
 

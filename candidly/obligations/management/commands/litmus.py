@@ -1,5 +1,5 @@
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -9,8 +9,6 @@ from rich.table import Table
 from candidly.accounts.models import User
 from candidly.obligations.models import Obligation
 from candidly.obligations.selectors import QUESTIONS, Tally, period_bounds, scorecard
-
-DEFAULT_DAYS = 30
 
 
 def _day(value: str) -> date:
@@ -29,7 +27,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--user", metavar="USERNAME", help="One recruiter (default: all).")
         parser.add_argument(
-            "--since", metavar="YYYY-MM-DD", help="First day (default: 30 days ago)."
+            "--since", metavar="YYYY-MM-DD", help="First day (default: the 1st of this month)."
         )
         parser.add_argument("--until", metavar="YYYY-MM-DD", help="Last day (default: today).")
         parser.add_argument(
@@ -38,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, user, since, until, as_json, **options):
         last = _day(until) if until else timezone.localdate()
-        first = _day(since) if since else last - timedelta(days=DEFAULT_DAYS - 1)
+        first = _day(since) if since else last.replace(day=1)
         if first > last:
             raise CommandError("--since must not be after --until.")
         start, end = period_bounds(first, last)
