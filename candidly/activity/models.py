@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from candidly.lib.constraints import choice_check, exactly_one_of
 from candidly.people.models import Candidate, HiringManager
 from candidly.pipeline.models import Interview, Submission
 
@@ -144,25 +145,10 @@ class Activity(models.Model):
                 condition=models.Q(external_id__isnull=False),
                 name="%(app_label)s_%(class)s_unique_source_external_id",
             ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(candidate__isnull=False, hiring_manager__isnull=True)
-                    | models.Q(candidate__isnull=True, hiring_manager__isnull=False)
-                ),
-                name="%(app_label)s_%(class)s_one_person",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=[v for v, _ in ActivityKind.choices]),
-                name="%(app_label)s_%(class)s_kind_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(direction__in=[v for v, _ in Direction.choices]),
-                name="%(app_label)s_%(class)s_direction_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(side__in=[v for v, _ in Side.choices]),
-                name="%(app_label)s_%(class)s_side_valid",
-            ),
+            exactly_one_of("candidate", "hiring_manager"),
+            choice_check("kind", ActivityKind.choices),
+            choice_check("direction", Direction.choices),
+            choice_check("side", Side.choices),
             models.CheckConstraint(
                 condition=models.Q(outcome="")
                 | models.Q(kind="call", outcome__in=[v for v, _ in CallOutcome.choices]),

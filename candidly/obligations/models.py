@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from candidly.accounts.models import Team
 from candidly.activity.models import Activity
+from candidly.lib.constraints import choice_check, exactly_one_of
 from candidly.obligations.businesstime import BusinessCalendar
 from candidly.people.models import Candidate, HiringManager
 from candidly.pipeline.models import Interview, Placement, Submission
@@ -250,21 +251,9 @@ class Obligation(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=ObligationKind.values),
-                name="%(app_label)s_%(class)s_kind_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=ObligationState.values),
-                name="%(app_label)s_%(class)s_state_valid",
-            ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(candidate__isnull=False, hiring_manager__isnull=True)
-                    | models.Q(candidate__isnull=True, hiring_manager__isnull=False)
-                ),
-                name="%(app_label)s_%(class)s_one_person",
-            ),
+            choice_check("kind", ObligationKind.choices),
+            choice_check("state", ObligationState.choices),
+            exactly_one_of("candidate", "hiring_manager"),
             models.CheckConstraint(
                 condition=(
                     models.Q(state="open", met_at__isnull=True, waived_at__isnull=True)

@@ -4,6 +4,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from candidly.lib.constraints import exactly_one_of
+
 
 class Company(models.Model):
     name = models.CharField(max_length=200)
@@ -162,13 +164,7 @@ class ContactPoint(models.Model):
                 condition=models.Q(kind__in=["email", "phone", "url"]),
                 name="%(app_label)s_%(class)s_kind_valid",
             ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(candidate__isnull=False, hiring_manager__isnull=True)
-                    | models.Q(candidate__isnull=True, hiring_manager__isnull=False)
-                ),
-                name="%(app_label)s_%(class)s_one_person",
-            ),
+            exactly_one_of("candidate", "hiring_manager"),
         ]
 
     def __str__(self) -> str:

@@ -3,14 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from candidly.lib.constraints import choice_check
 from candidly.people.models import Candidate, Company, Department, HiringManager
-
-
-def _choice_check(field: str, choices) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=models.Q(**{f"{field}__in": [value for value, _ in choices]}),
-        name=f"%(app_label)s_%(class)s_{field}_valid",
-    )
 
 
 class RequisitionStatus(models.TextChoices):
@@ -47,7 +41,7 @@ class Requisition(models.Model):
 
     class Meta:
         ordering = ["-opened_at"]
-        constraints = [_choice_check("status", RequisitionStatus.choices)]
+        constraints = [choice_check("status", RequisitionStatus.choices)]
 
     def __str__(self) -> str:
         return f"{self.title} — {self.company}"
@@ -90,7 +84,7 @@ class Submission(models.Model):
                 fields=["candidate", "requisition"],
                 name="%(app_label)s_%(class)s_unique_candidate_requisition",
             ),
-            _choice_check("stage", Stage.choices),
+            choice_check("stage", Stage.choices),
         ]
 
     def __str__(self) -> str:
@@ -122,7 +116,7 @@ class StageChange(models.Model):
             models.Index(fields=["submission", "changed_at"], name="pipeline_stage_sub_at"),
         ]
         constraints = [
-            _choice_check("to_stage", Stage.choices),
+            choice_check("to_stage", Stage.choices),
             models.CheckConstraint(
                 condition=models.Q(from_stage="") | models.Q(from_stage__in=Stage.values),
                 name="%(app_label)s_%(class)s_from_stage_valid",
@@ -168,8 +162,8 @@ class Interview(models.Model):
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="%(app_label)s_%(class)s_ends_after_start",
             ),
-            _choice_check("kind", InterviewKind.choices),
-            _choice_check("status", InterviewStatus.choices),
+            choice_check("kind", InterviewKind.choices),
+            choice_check("status", InterviewStatus.choices),
         ]
 
     def __str__(self) -> str:
@@ -215,7 +209,7 @@ class Offer(models.Model):
             models.Index(fields=["status", "decided_at"], name="pipeline_offer_status_at"),
         ]
         constraints = [
-            _choice_check("status", OfferStatus.choices),
+            choice_check("status", OfferStatus.choices),
             models.CheckConstraint(
                 condition=models.Q(decline_reason="")
                 | models.Q(
