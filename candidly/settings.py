@@ -43,11 +43,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "candidly.accounts",
     "candidly.people",
     "candidly.pipeline",
     "candidly.activity",
     "candidly.obligations",
+    "candidly.reminders",
     "candidly.demo",
     "candidly.web",
 ]
@@ -137,6 +140,27 @@ X_FRAME_OPTIONS = "DENY"
 # Numbers without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
 CANDIDATES_PER_PAGE = envint("CANDIDATES_PER_PAGE", 25)
+
+# Background tasks live in the database: `candidly worker` runs them (see candidly/reminders).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Outgoing mail. Without EMAIL_HOST, messages are printed to the console (development).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Candidly <candidly@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the app is reached: links in emails start with this.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,
