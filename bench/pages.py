@@ -8,8 +8,6 @@ Three figures for each page:
 - data: our selectors' fetch alone beside the hand-written SQL alone.
 """
 
-import statistics
-import time
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -19,6 +17,7 @@ from django.db import connection
 from django.shortcuts import render
 from django.test import Client, RequestFactory
 
+from bench.timing import compare, queries
 from candidly.accounts.models import User
 from candidly.activity.lists import candidate_search, list_page_rows, list_rows
 from candidly.activity.models import Activity
@@ -33,40 +32,6 @@ TIMELINE_ACTIVITIES = 50
 KIND, DIRECTION = dict(Activity.Kind.choices), dict(Activity.Direction.choices)
 OUTCOME, STAGE = dict(Activity.Outcome.choices), dict(Stage.choices)
 CONTACT = dict(ContactPoint.Kind.choices)
-
-
-def _timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return (time.perf_counter() - started) * 1000
-
-
-def _compare(ours, reference, repeat: int) -> tuple[float, float]:
-    """Median milliseconds of each, run alternately so both see the machine in the same state
-    (this machine's speed drifts by up to 2x from one second to the next)."""
-    for _ in range(3):
-        ours(), reference()
-    ours_ms, reference_ms = [], []
-    for _ in range(repeat):
-        ours_ms.append(_timed(ours))
-        reference_ms.append(_timed(reference))
-    return statistics.median(ours_ms), statistics.median(reference_ms)
-
-
-class _Counter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def _queries(fn) -> int:
-    counter = _Counter()
-    with connection.execute_wrapper(counter):
-        fn()
-    return counter.count
 
 
 def candidate_with_timeline() -> Candidate:
@@ -332,12 +297,12 @@ def run(repeat: int, report) -> None:
         _candidate_rows(pk)
 
     label = f"candidate page ({TIMELINE_ACTIVITIES} activities)"
-    report(f"{label}: server time vs SQL", *_compare(page, raw_data, repeat),
-           f"{_queries(page)} queries (2 are session and user)")  # fmt: skip
-    report(f"{label}: view vs view on SQL", *_compare(view, raw_view, repeat),
+    report(f"{label}: server time vs SQL", *compare(page, raw_data, repeat),
+           f"{queries(page)} queries (2 are session and user)")  # fmt: skip
+    report(f"{label}: view vs view on SQL", *compare(view, raw_view, repeat),
            "same template and form")  # fmt: skip
-    report(f"{label}: data, ORM vs SQL", *_compare(data, raw_data, repeat),
-           f"{_queries(data)} vs {_queries(raw_data)} queries")  # fmt: skip
+    report(f"{label}: data, ORM vs SQL", *compare(data, raw_data, repeat),
+           f"{queries(data)} vs {queries(raw_data)} queries")  # fmt: skip
 
     # A filtered candidate list.
     owner = User.objects.filter(candidates__isnull=False).order_by("pk").first()
@@ -364,9 +329,9 @@ def run(repeat: int, report) -> None:
         _list_rows(owner.pk, 3, per_page)
 
     label = "candidate list, one recruiter, page 3"
-    report(f"{label}: server time vs SQL", *_compare(list_page, raw_list_data, repeat),
-           f"{_queries(list_page)} queries (2 are session and user)")  # fmt: skip
-    report(f"{label}: view vs view on SQL", *_compare(list_view, raw_list_view, repeat),
+    report(f"{label}: server time vs SQL", *compare(list_page, raw_list_data, repeat),
+           f"{queries(list_page)} queries (2 are session and user)")  # fmt: skip
+    report(f"{label}: view vs view on SQL", *compare(list_view, raw_list_view, repeat),
            "same template")  # fmt: skip
-    report(f"{label}: data, ORM vs SQL", *_compare(list_data, raw_list_data, repeat),
-           f"{_queries(list_data)} vs {_queries(raw_list_data)} queries")  # fmt: skip
+    report(f"{label}: data, ORM vs SQL", *compare(list_data, raw_list_data, repeat),
+           f"{queries(list_data)} vs {queries(raw_list_data)} queries")  # fmt: skip
