@@ -28,6 +28,7 @@ from candidly.accounts.models import Team, User
 from candidly.activity.services import activity_log
 from candidly.obligations import rules
 from candidly.obligations.models import Obligation, ServiceLevel
+from candidly.obligations.rebuild import obligations_rebuild
 from candidly.people.services import candidate_create
 from candidly.pipeline.services import (
     offer_extend,
@@ -220,10 +221,10 @@ def test_a_rolled_back_transaction_enqueues_nothing(recruiter, candidate, team):
     with transaction.atomic():
         schedule_due_reminders()
         assert not DBTaskResult.objects.exists()  # not before the commit
-    obligations = list(Obligation.objects.filter(owner=recruiter).values_list("pk", flat=True))
+    obligations = list(Obligation.objects.filter(owner=recruiter).values_list("key", flat=True))
     assert queued_tasks() == sorted(
         [("send_digest", [recruiter.pk, today_for(recruiter).isoformat()])]
-        + [("alert_lead", [pk]) for pk in obligations]
+        + [("alert_lead", [key]) for key in obligations]
     )
 
 
@@ -247,7 +248,24 @@ def test_the_lead_is_alerted_once_an_obligation_is_a_business_day_overdue(
     assert run_at(threshold) == 0  # "more than" a business day
     assert run_at(threshold + timedelta(minutes=1)) == 1
     assert run_at(threshold + timedelta(minutes=2)) == 0
-    assert [t for t in queued_tasks() if t[0] == "alert_lead"] == [("alert_lead", [owed.pk])]
+    assert [t for t in queued_tasks() if t[0] == "alert_lead"] == [("alert_lead", [owed.key])]
+
+
+@pytest.mark.django_db
+def test_a_rebuild_of_obligations_does_not_alert_the_lead_again(
+    inbox, recruiter, candidate, team, django_capture_on_commit_callbacks
+):
+    callback, _ = overdue_work(recruiter, candidate)
+    assert alert_lead.call(callback.key) == "sent"
+    obligations_rebuild()  # every row is written again, with new ids
+    assert Obligation.objects.get(key=callback.key).pk != callback.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_due_reminders()
+    assert ("alert_lead", [callback.key]) not in queued_tasks()
+    assert alert_lead.call(callback.key) == "already sent, or being sent"
+    assert [m["Subject"] for m in inbox.messages].count(
+        "Overdue: Call back for Jordan Ellis (Alex Kim)"
+    ) == 1
 
 
 @pytest.mark.django_db
@@ -257,9 +275,9 @@ def test_no_alert_without_a_lead_to_tell_or_once_the_obligation_is_met(
     callback, reply = overdue_work(recruiter, candidate)
     activity_log(recruiter=recruiter, candidate=candidate, kind="call", direction="outbound",
                  outcome="connected", occurred_at=timezone.now())  # fmt: skip
-    assert alert_lead.call(callback.pk) == "not sent: it is no longer open"
+    assert alert_lead.call(callback.key) == "not sent: it is no longer open"
     User.objects.filter(pk=lead.pk).update(is_active=False)
-    assert alert_lead.call(reply.pk) == "not sent: there is no team lead to alert"
+    assert alert_lead.call(reply.key) == "not sent: there is no team lead to alert"
     assert inbox.messages == []
     assert not Reminder.objects.exists()  # released: a later pass may still alert
 
@@ -267,8 +285,8 @@ def test_no_alert_without_a_lead_to_tell_or_once_the_obligation_is_met(
 @pytest.mark.django_db
 def test_the_alert_tells_the_lead_who_owes_whom_what(inbox, recruiter, candidate, team):
     callback, _ = overdue_work(recruiter, candidate)
-    assert alert_lead.call(callback.pk) == "sent"
-    assert alert_lead.call(callback.pk) == "already sent, or being sent"
+    assert alert_lead.call(callback.key) == "sent"
+    assert alert_lead.call(callback.key) == "already sent, or being sent"
     (message,) = inbox.messages
     assert message["To"] == "lee@agency.example"
     assert message["Subject"] == "Overdue: Call back for Jordan Ellis (Alex Kim)"
@@ -365,8 +383,8 @@ def test_two_worker_processes_send_each_reminder_once(inbox, tmp_path, recruiter
     schedule_due_reminders()
     for _ in range(4):  # the same reminders, enqueued again and again
         send_digest.enqueue(recruiter.pk, day)
-        alert_lead.enqueue(callback.pk)
-        alert_lead.enqueue(reply.pk)
+        alert_lead.enqueue(callback.key)
+        alert_lead.enqueue(reply.key)
     env = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "candidly.settings",

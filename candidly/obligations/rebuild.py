@@ -82,11 +82,13 @@ class Rebuild:
                     state=S.WAIVED, waived_by__isnull=False
                 ).values_list("key", "waived_at", "waived_by", "waive_reason")
             }
+            # New rows take new ids: a page still showing an old row answers "no such
+            # obligation" rather than acting on whichever row now has its id.
+            self.next = next_id(Obligation)
             with connection.cursor() as cursor:  # no per-row machinery: nothing points here
                 cursor.execute(
                     f"DELETE FROM {connection.ops.quote_name(Obligation._meta.db_table)}"
                 )
-            self.next = next_id(Obligation)
             self.progress("activities")
             self._from_activities()
             self.progress("interviews")

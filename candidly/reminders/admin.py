@@ -10,4 +10,4 @@ class ReminderAdmin(admin.ModelAdmin):
     list_display = ["key", "kind", "status", "recipient", "attempts", "changed_at", "sent_at"]
     list_filter = ["kind", "status"]
     search_fields = ["key", "recipient"]
-    readonly_fields = ["key", "kind", "user", "day", "obligation", "recipient", "sent_at"]
+    readonly_fields = ["key", "kind", "user", "day", "obligation_key", "recipient", "sent_at"]

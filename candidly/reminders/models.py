@@ -3,8 +3,6 @@
 from django.conf import settings
 from django.db import models
 
-from candidly.obligations.models import Obligation
-
 
 class ReminderKind(models.TextChoices):
     DIGEST = "digest", "Morning digest"
@@ -23,8 +21,8 @@ def digest_key(user_id: int, day) -> str:
     return f"digest:{user_id}:{day.isoformat()}"
 
 
-def lead_alert_key(obligation_id: int) -> str:
-    return f"overdue:{obligation_id}"
+def lead_alert_key(obligation_key: str) -> str:
+    return f"overdue:{obligation_key}"
 
 
 class Reminder(models.Model):
@@ -43,9 +41,9 @@ class Reminder(models.Model):
     # Whose queue: the digest's recruiter, or the owner of the overdue obligation.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(null=True, blank=True, help_text="The recruiter's local day (digests).")
-    obligation = models.ForeignKey(
-        Obligation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    # The overdue obligation, by its key: the key names the fact that opened it, so it
+    # survives `obligations rebuild` (which renumbers rows) and an alert is never repeated.
+    obligation_key = models.CharField(max_length=40, blank=True, db_index=True)
     status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     recipient = models.EmailField(blank=True)
@@ -71,8 +69,8 @@ class Reminder(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind="digest", day__isnull=False, obligation__isnull=True)
-                    | models.Q(kind="lead_alert", day__isnull=True, obligation__isnull=False)
+                    models.Q(kind="digest", day__isnull=False, obligation_key="")
+                    | (models.Q(kind="lead_alert", day__isnull=True) & ~models.Q(obligation_key=""))
                 ),
                 name="%(app_label)s_%(class)s_subject_matches_kind",
             ),

@@ -75,8 +75,8 @@ def _enqueue_digest(user_id: int, day) -> None:
     transaction.on_commit(partial(send_digest.enqueue, user_id, day.isoformat()))
 
 
-def _enqueue_lead_alert(obligation_id: int) -> None:
-    transaction.on_commit(partial(alert_lead.enqueue, obligation_id))
+def _enqueue_lead_alert(obligation_key: str) -> None:
+    transaction.on_commit(partial(alert_lead.enqueue, obligation_key))
 
 
 # --- digests --------------------------------------------------------------------------------
@@ -136,19 +136,20 @@ def queue_lead_alerts(now: datetime) -> int:
         windows.append(Q(owner_id__in=owners, due_at__gte=now - LOOKBACK, due_at__lt=latest))
     if not windows:
         return 0
-    alerted = Reminder.objects.filter(obligation=OuterRef("pk"), kind=K.LEAD_ALERT)
+    alerted = Reminder.objects.filter(obligation_key=OuterRef("key"), kind=K.LEAD_ALERT)
     candidates = (
         Obligation.objects.filter(reduce(or_, windows), state=OPEN)  # obligation_queue index
         .exclude(Exists(alerted))
         .order_by()
-        .values_list("pk", "owner_id", "due_at")
+        .values_list("key", "owner_id", "due_at")
     )
     queued = 0
-    for pk, owner_id, due_at in candidates:
+    for key, owner_id, due_at in candidates:
         if late_enough_to_alert(due_at, policy_of[owner_id], now) and reminder_queue(
-            key=lead_alert_key(pk), kind=K.LEAD_ALERT, user_id=owner_id, obligation_id=pk, now=now
-        ):
-            _enqueue_lead_alert(pk)
+            key=lead_alert_key(key), kind=K.LEAD_ALERT, user_id=owner_id, obligation_key=key,
+            now=now,
+        ):  # fmt: skip
+            _enqueue_lead_alert(key)
             queued += 1
     return queued
 
@@ -164,10 +165,10 @@ def requeue_stalled(now: datetime, limit: int = 500) -> int:
             | Q(status=S.FAILED, changed_at__lt=now - RETRY_AFTER, attempts__lt=MAX_ATTEMPTS)
         )
         .order_by("changed_at")
-        .values_list("pk", "status", "changed_at", "kind", "user_id", "day", "obligation_id")
+        .values_list("pk", "status", "changed_at", "kind", "user_id", "day", "obligation_key")
     )
     requeued = 0
-    for pk, status, changed_at, kind, user_id, day, obligation_id in stalled[:limit]:
+    for pk, status, changed_at, kind, user_id, day, obligation_key in stalled[:limit]:
         # Conditional, so two passes at once queue it once.
         if Reminder.objects.filter(pk=pk, status=status, changed_at=changed_at).update(
             status=S.QUEUED, changed_at=now
@@ -175,7 +176,7 @@ def requeue_stalled(now: datetime, limit: int = 500) -> int:
             if kind == K.DIGEST:
                 _enqueue_digest(user_id, day)
             else:
-                _enqueue_lead_alert(obligation_id)
+                _enqueue_lead_alert(obligation_key)
             requeued += 1
     return requeued
 

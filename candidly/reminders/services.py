@@ -27,14 +27,14 @@ CLAIMABLE = (S.QUEUED, S.FAILED)
 
 def reminder_queue(
     *, key: str, kind: str, user_id: int, day: date | None = None,
-    obligation_id: int | None = None, now: datetime,
+    obligation_key: str = "", now: datetime,
 ) -> bool:  # fmt: skip
     """Record a reminder as queued unless its key is taken: True when this call recorded it
     (and so should enqueue its task)."""
     try:
         with transaction.atomic():
             Reminder.objects.create(
-                key=key, kind=kind, user_id=user_id, day=day, obligation_id=obligation_id,
+                key=key, kind=kind, user_id=user_id, day=day, obligation_key=obligation_key,
                 status=S.QUEUED, changed_at=now,
             )  # fmt: skip
     except IntegrityError:
@@ -44,7 +44,7 @@ def reminder_queue(
 
 def reminder_claim(
     *, key: str, kind: str, user_id: int, day: date | None = None,
-    obligation_id: int | None = None, now: datetime,
+    obligation_key: str = "", now: datetime,
 ) -> bool:  # fmt: skip
     """Take the sole right to send this reminder. True for exactly one caller.
 
@@ -60,7 +60,7 @@ def reminder_claim(
         try:
             with transaction.atomic():
                 Reminder.objects.create(
-                    key=key, kind=kind, user_id=user_id, day=day, obligation_id=obligation_id,
+                    key=key, kind=kind, user_id=user_id, day=day, obligation_key=obligation_key,
                     status=S.SENDING, attempts=1, changed_at=now,
                 )  # fmt: skip
         except IntegrityError:
@@ -146,21 +146,21 @@ def lead_to_alert(owner: User) -> User | None:
     return lead
 
 
-def lead_alert_send(*, obligation_id: int, now: datetime | None = None) -> str:
+def lead_alert_send(*, obligation_key: str, now: datetime | None = None) -> str:
     """Tell the owner's team lead that this obligation is badly overdue, once."""
     now = now or timezone.now()
-    owner_id = Obligation.objects.filter(pk=obligation_id).values_list("owner_id", flat=True)
+    owner_id = Obligation.objects.filter(key=obligation_key).values_list("owner_id", flat=True)
     owner_id = owner_id.first()
     if owner_id is None:
         return "no such obligation"
-    key = lead_alert_key(obligation_id)
+    key = lead_alert_key(obligation_key)
     claimed = reminder_claim(
-        key=key, kind=K.LEAD_ALERT, user_id=owner_id, obligation_id=obligation_id, now=now
+        key=key, kind=K.LEAD_ALERT, user_id=owner_id, obligation_key=obligation_key, now=now
     )
     if not claimed:
         return "already sent, or being sent"
     try:
-        obligation = Obligation.objects.select_related("owner__team__lead").get(pk=obligation_id)
+        obligation = Obligation.objects.select_related("owner__team__lead").get(key=obligation_key)
         owner = obligation.owner
         policy = rules.policy_for(owner.pk)
         lead = lead_to_alert(owner)
@@ -175,7 +175,7 @@ def lead_alert_send(*, obligation_id: int, now: datetime | None = None) -> str:
         if reason:
             reminder_release(key=key)
             return f"not sent: {reason}"
-        (row,) = rows(Obligation.objects.filter(pk=obligation_id), now)
+        (row,) = rows(Obligation.objects.filter(pk=obligation.pk), now)
         with timezone.override(policy.zone):
             message = emails.lead_alert_message(
                 lead=lead, owner=owner, row=row,

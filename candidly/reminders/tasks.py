@@ -1,4 +1,5 @@
-"""Background tasks. They take ids, never model instances, and are enqueued on commit."""
+"""Background tasks. They take ids (an obligation's stable key), never model instances, and
+are enqueued on commit."""
 
 from datetime import date
 
@@ -14,6 +15,7 @@ def send_digest(user_id: int, day_iso: str) -> str:
 
 
 @task()
-def alert_lead(obligation_id: int) -> str:
-    """Tell the team lead that an obligation is more than their threshold overdue."""
-    return lead_alert_send(obligation_id=obligation_id)
+def alert_lead(obligation_key: str) -> str:
+    """Tell the team lead that an obligation (by its key, which survives a rebuild) is more
+    than their threshold overdue."""
+    return lead_alert_send(obligation_key=obligation_key)
