@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "candidly.activity",
     "candidly.obligations",
     "candidly.reminders",
+    "candidly.mail",
+    "candidly.calendars",
+    "candidly.calls",
+    "candidly.candidate_import",
     "candidly.demo",
     "candidly.web",
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CandidateImportConfig(AppConfig):
+    name = "candidly.candidate_import"
+    label = "candidate_import"
