@@ -172,3 +172,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Mail import (candidly/mail): attachments up to this size are kept with the message; larger
+# ones are recorded by name, type and size only.
+MAIL_ATTACHMENT_MAX_BYTES = envint("MAIL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
