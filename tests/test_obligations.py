@@ -249,8 +249,10 @@ def test_a_placement_is_checked_in_on_after_a_week_a_month_a_quarter_and_yearly(
     second = log(recruiter, candidate, kind="check_in", direction="outbound",
                  occurred_at=ny(2026, 8, 1, 11, 0))  # fmt: skip
     states = dict(Obligation.objects.filter(placement=placement).values_list("step", "met_by"))
-    assert states == {1: first.pk, 2: second.pk, 3: None, 4: None}
+    # The August call was late for the month's check-in and on time for the quarter's.
+    assert states == {1: first.pk, 2: second.pk, 3: second.pk, 4: None}
     assert only(placement=placement, step=2).outcome() == "late"
+    assert only(placement=placement, step=3).outcome() == "on_time"
 
 
 def test_a_placement_that_ends_owes_no_more_check_ins(candidate, requisition, recruiter):

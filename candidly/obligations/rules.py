@@ -3,10 +3,11 @@
 Upkeep (one event at a time, inside the services) and rebuild (everything, in bulk) both
 read these, so they cannot disagree about what a recruiter owes.
 
-The meeting rule for every kind but check-ins: an obligation is met by the earliest
-qualifying activity (by time, then id) at or after it opened — so logging yesterday's call
-today meets yesterday's voicemail exactly as logging it yesterday would have. A check-in
-activity meets one check-in: the oldest one whose window has opened.
+The meeting rule: an obligation is met by the earliest qualifying activity (by time, then
+id) at or after it opened — so logging yesterday's call today meets yesterday's voicemail
+exactly as logging it yesterday would have, and one conversation answers everything owed to
+that person at the time. Interview prep must also come before the interview starts; a
+check-in only counts while its placement lasts.
 """
 
 from __future__ import annotations
@@ -284,22 +285,22 @@ class CheckInRow:
 
 
 def settle_check_ins(rows: list[CheckInRow], activities: list[tuple[datetime, int]]) -> None:
-    """Assign check-in activities (time, id) to one candidate's check-ins, in place.
+    """Settle one candidate's check-ins against their check-in activities (time, id), in
+    place.
 
-    Each activity, earliest first, meets the oldest unmet check-in whose window has opened
-    and whose placement had not ended; the check-ins still unmet that fall due after their
-    placement ended are waived at that moment.
+    Like every other kind, a check-in is met by the earliest check-in activity once its
+    window has opened — so one conversation covers every check-in owed at the time (late
+    for an overdue one, on time for the current one) — but only while the placement lasts;
+    the check-ins still unmet that fall due after their placement ended are waived then.
     """
-    open_rows = sorted(
-        (r for r in rows if not r.human_waiver), key=lambda r: (r.due_at, r.step, r.id)
-    )
-    for r in open_rows:
+    activities = sorted(activities)
+    for r in rows:
+        if r.human_waiver:
+            continue
         r.met_at = r.met_by = r.waived_at = None
-    for at, activity_id in sorted(activities):
-        for r in open_rows:
-            if r.met_by is None and r.opened_at <= at and (r.ended is None or at < r.ended):
+        for at, activity_id in activities:
+            if r.opened_at <= at and (r.ended is None or at < r.ended):
                 r.met_at, r.met_by = at, activity_id
                 break
-    for r in open_rows:
         if r.met_by is None and r.ended is not None and r.due_at > r.ended:
             r.waived_at = r.ended
