@@ -176,3 +176,14 @@ LOGGING = {
 # Mail import (candidly/mail): attachments up to this size are kept with the message; larger
 # ones are recorded by name, type and size only.
 MAIL_ATTACHMENT_MAX_BYTES = envint("MAIL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+
+# Mailbox sync and sending (candidly/mail: imap.py, sending.py, tasks.py).
+# A CA certificate file to trust besides the system's, for IMAP servers with a private CA.
+MAIL_IMAP_CA_FILE = os.environ.get("MAIL_IMAP_CA_FILE", "")
+# Allow mailbox connections without TLS (a password sent in the clear): only for local tests.
+MAIL_IMAP_ALLOW_PLAIN = envbool("MAIL_IMAP_ALLOW_PLAIN", False)
+MAIL_IMAP_TIMEOUT = envint("MAIL_IMAP_TIMEOUT", 60)  # seconds
+# Messages larger than this are left on the server (and reported) rather than fetched.
+MAIL_SYNC_MAX_MESSAGE_BYTES = envint("MAIL_SYNC_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
+# How often the worker's periodic pass syncs each mailbox.
+MAIL_SYNC_EVERY_MINUTES = envint("MAIL_SYNC_EVERY_MINUTES", 5)

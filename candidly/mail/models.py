@@ -165,15 +165,23 @@ class MailboxConnection(models.Model):
     host = models.CharField(max_length=255)
     port = models.PositiveIntegerField(default=993)
     use_tls = models.BooleanField(default=True)
+    # With use_tls: connect in plain text and upgrade with STARTTLS (port 143) rather than
+    # over TLS from the start (IMAPS, port 993).
+    starttls = models.BooleanField(default=False, db_default=False)
     username = models.CharField(max_length=255)
-    # Encrypted by the code that stores it; never shown, logged or exported.
-    password_encrypted = models.TextField(blank=True)
+    # Encrypted by the code that stores it; never shown, logged or exported (not editable,
+    # so no form, the admin's included, ever carries it).
+    password_encrypted = models.TextField(blank=True, editable=False)
     folder = models.CharField(max_length=255, default="INBOX")
     uidvalidity = models.BigIntegerField(null=True, blank=True)
     last_uid = models.BigIntegerField(default=0)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     enabled = models.BooleanField(default=True)
+    # A sync claims the connection until then (renewed after each batch): one at a time.
+    sync_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the periodic pass next queues a sync (null: at its next pass).
+    next_sync_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
