@@ -11,6 +11,7 @@ from candidly.accounts.models import Team
 from candidly.activity.services import activity_log
 from candidly.obligations.models import Obligation, ServiceLevel
 from candidly.obligations.rebuild import obligations_rebuild
+from candidly.obligations.selectors import today_queue
 from candidly.obligations.services import obligation_waive
 from candidly.people.services import candidate_create
 from candidly.pipeline.services import (
@@ -168,6 +169,26 @@ def test_prep_is_due_two_hours_before_a_phone_interview_and_a_day_before_an_onsi
                occurred_at=WED + timedelta(hours=3))  # fmt: skip
     assert only(interview=phone).met_by == prep
     assert only(interview=onsite).state == "open"  # prep is per interview
+
+
+def test_prep_after_the_interview_has_started_does_not_count_and_leaves_the_queue(
+    early, recruiter, candidate
+):
+    interview = _interview(early, "phone", ny(2026, 11, 10, 15, 0))
+    log(recruiter, candidate, kind="prep", direction="outbound", interview=interview,
+        occurred_at=ny(2026, 11, 10, 15, 30))  # fmt: skip
+    owed = only(interview=interview)
+    assert (owed.state, owed.closes_at) == ("open", ny(2026, 11, 10, 15, 0))
+    assert owed.outcome() == "missed"
+    assert today_queue(recruiter.pk).overdue_count == 0  # nothing left to do about it
+    # Moved to later that day, the same session came before it after all.
+    interview_reschedule(interview=interview, starts_at=ny(2026, 11, 10, 16, 0),
+                         ends_at=ny(2026, 11, 10, 17, 0))  # fmt: skip
+    assert only(interview=interview).outcome() == "late"
+    # And back: it no longer counts.
+    interview_reschedule(interview=interview, starts_at=ny(2026, 11, 10, 15, 0),
+                         ends_at=ny(2026, 11, 10, 16, 0))  # fmt: skip
+    assert only(interview=interview).state == "open"
 
 
 def test_rescheduling_moves_the_prep_and_cancelling_waives_it(early):

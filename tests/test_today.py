@@ -225,7 +225,7 @@ def test_overdue_shows_the_most_recent_first_and_says_how_many_more(
     assert overdue.index(f"ob-{newest.pk}") < overdue.index(f"ob-{middle.pk}")
     assert f"ob-{oldest.pk}" not in overdue
     assert "and 1 more overdue" in overdue
-    more = reverse("litmus_obligations") + "?period=all&amp;outcome=missed&amp;recruiter=alex"
+    more = reverse("litmus_obligations") + "?period=all&amp;outcome=overdue&amp;recruiter=alex"
     assert more in overdue
 
 

@@ -196,6 +196,9 @@ class Obligation(models.Model):
     thread = models.CharField(max_length=300, blank=True)
     opened_at = models.DateTimeField()
     due_at = models.DateTimeField()
+    # After this nothing can meet it any more (prep: the interview has started); an
+    # obligation still open then is missed for good and leaves the Today queue.
+    closes_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
     met_at = models.DateTimeField(null=True, blank=True)
     met_by = models.ForeignKey(

@@ -27,7 +27,8 @@ S = Obligation.State
 
 COLUMNS = (
     "id", "key", "kind", "owner", "candidate", "hiring_manager", "activity", "interview",
-    "submission", "placement", "step", "thread", "opened_at", "due_at", "state", "met_at",
+    "submission", "placement", "step", "thread", "opened_at", "due_at", "closes_at", "state",
+    "met_at",
     "met_by", "waived_at", "waived_by", "waive_reason",
 )  # fmt: skip
 CHUNK = 20_000
@@ -51,7 +52,7 @@ class Rebuild:
 
     def _row(self, key, kind, owner, *, candidate=None, manager=None, activity=None,
              interview=None, submission=None, placement=None, step=0, thread="",
-             opened_at, due_at, met_at=None, met_by=None, waived_at=None,
+             opened_at, due_at, closes_at=None, met_at=None, met_by=None, waived_at=None,
              reason="") -> None:  # fmt: skip
         state = S.MET if met_by else S.WAIVED if waived_at else S.OPEN
         waived_by = None
@@ -60,7 +61,8 @@ class Rebuild:
             state, met_at, met_by = S.WAIVED, None, None
             waived_at, waived_by, reason = kept
         row = (self.next, key, kind, owner, candidate, manager, activity, interview, submission,
-               placement, step, thread, _naive(opened_at), _naive(due_at), state,
+               placement, step, thread, _naive(opened_at), _naive(due_at), _naive(closes_at),
+               state,
                _naive(met_at), met_by, _naive(waived_at), waived_by, reason)  # fmt: skip
         self.next += 1
         self.rows.append(row)
@@ -140,6 +142,7 @@ class Rebuild:
                 rules.interview_key(owed, pk), owed, owner, candidate=candidate, interview=pk,
                 opened_at=created,
                 due_at=rules.due_for_interview(owed, starts, self.policies[owner]),
+                closes_at=starts,
             )  # fmt: skip
 
     def _from_stage_changes(self) -> None:
@@ -237,7 +240,8 @@ class Rebuild:
             ),
             (
                 Q(kind__in=rules.PREP_KINDS),
-                Q(interview_id=OuterRef("interview_id")) & rules.meeting_activities(K.PHONE_PREP),
+                Q(interview_id=OuterRef("interview_id"), occurred_at__lt=OuterRef("closes_at"))
+                & rules.meeting_activities(K.PHONE_PREP),
             ),
             (
                 Q(kind=K.FEEDBACK),

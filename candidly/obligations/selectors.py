@@ -34,6 +34,7 @@ COMING_DAYS = 7
 
 ROW_FIELDS = (
     "pk", "kind", "state", "opened_at", "due_at", "met_at", "waive_reason", "owner_id",
+    "owner__first_name", "owner__last_name", "owner__username",
     "candidate_id", "candidate__first_name", "candidate__last_name",
     "hiring_manager_id", "hiring_manager__first_name", "hiring_manager__last_name",
     "hiring_manager__company__name", "activity__subject", "activity__kind",
@@ -58,6 +59,7 @@ class Row:
     met_at: datetime | None
     waive_reason: str
     owner_id: int
+    owner_name: str
     person: str
     candidate_id: int | None
     hiring_manager_id: int | None
@@ -131,6 +133,9 @@ def _row(values: tuple, now: datetime) -> Row:
         id=v["pk"], kind=kind, kind_label=LABELS[kind], state=v["state"],
         opened_at=v["opened_at"], due_at=v["due_at"], met_at=v["met_at"],
         waive_reason=v["waive_reason"], owner_id=v["owner_id"], person=person,
+        owner_name=(
+            f"{v['owner__first_name']} {v['owner__last_name']}".strip() or v["owner__username"]
+        ),
         candidate_id=v["candidate_id"], hiring_manager_id=v["hiring_manager_id"],
         interview_id=v["interview_id"], submission_id=v["submission_id"], context=context,
         interview_at=v["interview__starts_at"], interview_zone=v["interview__time_zone"] or "",
@@ -139,9 +144,10 @@ def _row(values: tuple, now: datetime) -> Row:
 
 
 def _outcome(state: str, due_at: datetime, met_at: datetime | None, now: datetime) -> str:
+    """As it stood at `now` (a past moment, for what preceded a declined offer)."""
     if state == S.WAIVED:
         return "waived"
-    if state == S.MET:
+    if state == S.MET and met_at <= now:
         return "on_time" if met_at <= due_at else "late"
     return "missed" if due_at < now else "pending"
 
@@ -187,16 +193,26 @@ def end_of_today(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
+def still_doable(owner_id: int, now: datetime):
+    """A recruiter's open obligations that can still be met (a prep whose interview has
+    started cannot: it stays missed on the scorecard but leaves the queue)."""
+    return Obligation.objects.filter(owner_id=owner_id, state=S.OPEN).filter(
+        Q(closes_at__isnull=True) | Q(closes_at__gt=now)
+    )
+
+
 def queue_counts(owner_id: int, now: datetime | None = None) -> dict[str, int]:
     """Overdue, due today and coming (next week): one query, for the navigation bar too."""
     now = now or timezone.now()
     tonight = end_of_today(now)
-    return Obligation.objects.filter(
-        owner_id=owner_id, state=S.OPEN, due_at__lt=now + timedelta(days=COMING_DAYS)
-    ).aggregate(
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=tonight)),
-        coming=Count("pk", filter=Q(due_at__gte=tonight)),
+    return (
+        still_doable(owner_id, now)
+        .filter(due_at__lt=now + timedelta(days=COMING_DAYS))
+        .aggregate(
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=tonight)),
+            coming=Count("pk", filter=Q(due_at__gte=tonight)),
+        )
     )
 
 
@@ -205,7 +221,7 @@ def today_queue(owner_id: int, now: datetime | None = None) -> Queue:
     ahead (soonest first). Three queries, whatever the size of the backlog."""
     now = now or timezone.now()
     counts = queue_counts(owner_id, now)
-    mine = Obligation.objects.filter(owner_id=owner_id, state=S.OPEN)
+    mine = still_doable(owner_id, now)
     queue = Queue(now=now)
     queue.overdue_count = counts["overdue"]
     queue.today_count = counts["today"]
@@ -271,8 +287,9 @@ class Tally:
 
 
 def outcome_filter(outcome: str, now: datetime) -> Q:
-    """One outcome as a filter; also "due" (all but pending, as Tally.due counts) and
-    "not_on_time" (late or missed: what makes the answer to "always?" a no)."""
+    """One outcome as a filter; also "due" (all but pending, as Tally.due counts),
+    "not_on_time" (late or missed: what makes the answer to "always?" a no) and "overdue"
+    (missed but still doable, as the Today queue counts it)."""
     return {
         "on_time": Q(state=S.MET, met_at__lte=F("due_at")),
         "late": Q(state=S.MET, met_at__gt=F("due_at")),
@@ -281,6 +298,9 @@ def outcome_filter(outcome: str, now: datetime) -> Q:
         "pending": Q(state=S.OPEN, due_at__gte=now),
         "due": ~Q(state=S.OPEN) | Q(due_at__lt=now),
         "not_on_time": Q(state=S.MET, met_at__gt=F("due_at")) | Q(state=S.OPEN, due_at__lt=now),
+        # Missed and still doable: the Today queue's overdue section.
+        "overdue": Q(state=S.OPEN, due_at__lt=now)
+        & (Q(closes_at__isnull=True) | Q(closes_at__gt=now)),
     }[outcome]
 
 

@@ -99,8 +99,10 @@ def _meet(a: Activity) -> None:
             clauses.append("(kind = %s AND opened_at <= %s)")
             params += [K.CLOSE_LOOP, at]
         if a.kind == A.PREP and a.interview_id is not None:
-            clauses.append("(kind IN (%s, %s) AND interview_id = %s)")
-            params += [*rules.PREP_KINDS, a.interview_id]
+            clauses.append(
+                "(kind IN (%s, %s) AND interview_id = %s AND (closes_at IS NULL OR closes_at > %s))"
+            )
+            params += [*rules.PREP_KINDS, a.interview_id, at]
     else:
         person, person_id = "hiring_manager_id", a.hiring_manager_id
         if rules.meets(K.FEEDBACK, a):
@@ -126,7 +128,7 @@ def meeting_activity_filter(obligation: Obligation, policy) -> Q:
     o = obligation
     q = rules.meeting_activities(o.kind, policy)
     if o.kind in rules.PREP_KINDS:
-        return q & Q(interview_id=o.interview_id)
+        return q & Q(interview_id=o.interview_id, occurred_at__lt=o.closes_at)
     q &= Q(occurred_at__gte=o.opened_at)
     if o.kind == K.FEEDBACK:
         return (
@@ -143,19 +145,27 @@ def meeting_activity_filter(obligation: Obligation, policy) -> Q:
 def _open(obligation: Obligation, policy) -> Obligation:
     """Save a new obligation, already met if the answer was recorded before the question."""
     o = obligation
+    answer = _first_answer(o, policy)
+    if answer is not None:
+        o.state, (o.met_at, o.met_by_id) = S.MET, answer
+    o.save(force_insert=True)
+    return o
+
+
+def _first_answer(o: Obligation, policy) -> tuple[datetime, int] | None:
+    """(time, id) of the earliest activity that meets `o`, if one is recorded."""
     sql, params = _first_answer_sql(o, policy)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         answer = cursor.fetchone()
-    if answer is not None:
-        at = answer[0]
-        if isinstance(at, str):  # SQLite may hand back text
-            at = parse_datetime(at)
-        if timezone.is_naive(at):  # stored in UTC
-            at = at.replace(tzinfo=UTC)
-        o.state, o.met_at, o.met_by_id = S.MET, at, answer[1]
-    o.save(force_insert=True)
-    return o
+    if answer is None:
+        return None
+    at = answer[0]
+    if isinstance(at, str):  # SQLite may hand back text
+        at = parse_datetime(at)
+    if timezone.is_naive(at):  # stored in UTC
+        at = at.replace(tzinfo=UTC)
+    return at, answer[1]
 
 
 # The lookup above runs for every inbound call and email. Its SQL depends only on the shape
@@ -167,6 +177,7 @@ _STAND_IN = {
     "interview_id": -7_000_003,
     "submission_id": -7_000_004,
     "opened_at": datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC),
+    "closes_at": datetime(1902, 3, 4, 5, 6, 7, tzinfo=UTC),
     "thread": "(a thread no message has)",
 }
 _compiled: dict[tuple, tuple[str, list]] = {}
@@ -213,23 +224,32 @@ def interview_scheduled(interview: Interview) -> None:
     if owner is None:
         return
     kind = rules.prep_kind(interview.kind)
-    Obligation.objects.create(
-        key=rules.interview_key(kind, interview.pk),
-        kind=kind,
-        owner_id=owner,
-        candidate_id=interview.submission.candidate_id,
-        interview=interview,
-        opened_at=interview.created_at,
-        due_at=rules.due_for_interview(kind, interview.starts_at, rules.policy_for(owner)),
+    policy = rules.policy_for(owner)
+    _open(
+        Obligation(
+            key=rules.interview_key(kind, interview.pk),
+            kind=kind,
+            owner_id=owner,
+            candidate_id=interview.submission.candidate_id,
+            interview=interview,
+            opened_at=interview.created_at,
+            due_at=rules.due_for_interview(kind, interview.starts_at, policy),
+            closes_at=interview.starts_at,
+        ),
+        policy,
     )
 
 
 def interview_rescheduled(interview: Interview) -> None:
+    """The prep moves with the interview; a prep session that now falls after the new start
+    no longer counts, and one before it does."""
     for o in Obligation.objects.filter(interview=interview).exclude(state=S.WAIVED):
-        o.due_at = rules.due_for_interview(
-            o.kind, interview.starts_at, rules.policy_for(o.owner_id)
-        )
-        o.save(update_fields=["due_at"])
+        policy = rules.policy_for(o.owner_id)
+        o.due_at = rules.due_for_interview(o.kind, interview.starts_at, policy)
+        o.closes_at = interview.starts_at
+        answer = _first_answer(o, policy)
+        o.state, o.met_at, o.met_by_id = (S.MET, *answer) if answer else (S.OPEN, None, None)
+        o.save(update_fields=["due_at", "closes_at", "state", "met_at", "met_by"])
 
 
 def interviews_cancelled(interview_ids, at: datetime) -> None:

@@ -35,6 +35,7 @@ OUTCOMES = {
     "waived": "Waived",
     "not_on_time": "Late or missed",
     "pending": "Not yet due",
+    "overdue": "Overdue (still doable)",
 }
 
 
@@ -116,6 +117,9 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
     shown = _shown(recruiters, focus)
     owner_ids = [r.pk for r in shown]
     card = scorecard(owner_ids=owner_ids, since=period.since, until=period.until, now=period.now)
+    if not focus:  # the team: leave out whoever owed nothing in the period (a lead, an admin)
+        owing = [r for r in shown if any(t.due or t.pending for t in card.by_owner[r.pk].values())]
+        shown = owing or shown
     drill = reverse("litmus_obligations")
     questions = [
         Question(
@@ -158,6 +162,7 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
         {
             "period": period,
             "periods": PERIODS,
+            "recruiters": recruiters,
             "shown": shown,
             "focus": shown[0] if focus else None,
             "questions": questions,
@@ -188,10 +193,7 @@ def obligation_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(found, OBLIGATIONS_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    names = {r.pk: r.name for r in recruiters}
     listed = rows(page.object_list, period.now)
-    for row in listed:
-        row.owner_name = names.get(row.owner_id, "")
     return render(
         request,
         "web/litmus_obligations.html",
