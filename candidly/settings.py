@@ -187,3 +187,6 @@ MAIL_IMAP_TIMEOUT = envint("MAIL_IMAP_TIMEOUT", 60)  # seconds
 MAIL_SYNC_MAX_MESSAGE_BYTES = envint("MAIL_SYNC_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
 # How often the worker's periodic pass syncs each mailbox.
 MAIL_SYNC_EVERY_MINUTES = envint("MAIL_SYNC_EVERY_MINUTES", 5)
+
+# Candidate import (candidly/candidate_import): the largest file the upload page reads.
+CANDIDATE_IMPORT_MAX_BYTES = envint("CANDIDATE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
