@@ -188,5 +188,9 @@ MAIL_SYNC_MAX_MESSAGE_BYTES = envint("MAIL_SYNC_MAX_MESSAGE_BYTES", 25 * 1024 * 
 # How often the worker's periodic pass syncs each mailbox.
 MAIL_SYNC_EVERY_MINUTES = envint("MAIL_SYNC_EVERY_MINUTES", 5)
 
+# Call logs (candidly/calls): the shared secret that signs telephony webhook deliveries to
+# /calls/webhook/. Unset, the webhook answers 503.
+CALLS_WEBHOOK_SECRET = os.environ.get("CALLS_WEBHOOK_SECRET", "")
+
 # Candidate import (candidly/candidate_import): the largest file the upload page reads.
 CANDIDATE_IMPORT_MAX_BYTES = envint("CANDIDATE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
