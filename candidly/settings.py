@@ -194,3 +194,7 @@ CALLS_WEBHOOK_SECRET = os.environ.get("CALLS_WEBHOOK_SECRET", "")
 
 # Candidate import (candidly/candidate_import): the largest file the upload page reads.
 CANDIDATE_IMPORT_MAX_BYTES = envint("CANDIDATE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
+# Functions the worker's periodic pass runs besides the reminders (candidly/reminders'
+# `candidly worker`); the mail app's queues a sync of each mailbox connection that is due.
+PERIODIC_PASSES = ["candidly.mail.tasks.queue_mail_syncs"]

@@ -10,8 +10,10 @@ import signal
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -70,6 +72,7 @@ class Command(BaseCommand):
             if schedule and time.monotonic() >= next_pass:
                 next_pass = time.monotonic() + SCHEDULE_EVERY
                 self._schedule(raise_errors=once, verbosity=verbosity)
+                self._periodic_passes(raise_errors=once)
             worker.run()
             if once or stopping.is_set():
                 return
@@ -87,6 +90,17 @@ class Command(BaseCommand):
             return
         if verbosity > 1 or (verbosity and (done.digests or done.lead_alerts or done.requeued)):
             self.stdout.write(str(done))
+
+    def _periodic_passes(self, *, raise_errors: bool) -> None:
+        """Other apps' periodic work, named in settings.PERIODIC_PASSES (dotted paths of
+        functions taking no arguments), e.g. queueing mailbox syncs."""
+        for path in getattr(settings, "PERIODIC_PASSES", []):
+            try:
+                import_string(path)()
+            except Exception:
+                if raise_errors:
+                    raise
+                logger.exception("The periodic pass %s failed", path)
 
     def _stop_on_signals(self, stopping: threading.Event, worker: Worker) -> None:
         """Finish the task at hand, then exit; a second signal stops at once."""
