@@ -55,7 +55,7 @@ def test_a_missed_call_from_a_candidate_opens_a_callback_and_calling_back_meets_
         + f"c2,outbound,{ALEX_LINE},(415) 555-0199,{ago(hours=1)},125,answered\n",
     )
     assert report == {
-        "imported": 2, "duplicates": 0, "refused": [], "unmatched": 0, "callbacks": 1,
+        "imported": 2, "duplicates": 0, "refused": [], "unmatched": 0, "callbacks_opened": 1,
     }  # fmt: skip
     missed = Activity.objects.get(external_id="c1")
     back = Activity.objects.get(external_id="c2")
@@ -194,7 +194,7 @@ def test_another_export_through_a_mapping(tmp_path, candidate, line):
         "Exported by PhoneCo,,,,,\n"
         "\n"
         "Caller ID;Dialed;Day;Clock;Talk;Result\n"
-        f"(415) 555-0199;617-555-0100;03/04/2025;9:15 AM;0:02:05;Missed Call\n"
+        "(415) 555-0199;617-555-0100;03/04/2025;9:15 AM;0:02:05;Missed Call\n"
     )
     report = run(
         tmp_path,
@@ -206,7 +206,7 @@ def test_another_export_through_a_mapping(tmp_path, candidate, line):
         "--time-zone",
         "Europe/Berlin",
     )
-    assert report["imported"] == 1 and report["callbacks"] == 1
+    assert report["imported"] == 1 and report["callbacks_opened"] == 1
     call = Activity.objects.get()
     assert call.direction == "inbound"  # decided by whose line was called
     assert call.occurred_at == datetime(2025, 3, 4, 8, 15, tzinfo=UTC)
@@ -371,7 +371,7 @@ def test_large_files_take_the_bulk_path_and_rebuild_once(tmp_path, candidate, li
         f"c{n},inbound,{JORDAN},{ALEX_LINE},{ago(hours=10 - n)},0,missed\n" for n in range(5)
     )
     report = run(tmp_path, text)
-    assert report["imported"] == 5 and report["callbacks"] == 5 and rebuilds == [1]
+    assert report["imported"] == 5 and report["callbacks_opened"] == 5 and rebuilds == [1]
     assert Obligation.objects.filter(kind="callback", state="open").count() == 5
     assert run(tmp_path, text)["duplicates"] == 5
     assert rebuilds == [1]  # nothing new: nothing to rebuild

@@ -285,7 +285,7 @@ def record_one(
         return None
     report.took(event.item, describe(call))
     if call.opens:
-        report.count("callbacks")
+        report.count("callbacks_opened")
     return activity
 
 
@@ -431,7 +431,7 @@ class CallImport:
             bulk = count_rows(stream) > BULK_THRESHOLD
         report = ImportReport(keep_lines=not bulk)
         report.count("unmatched", 0)
-        report.count("callbacks", 0)
+        report.count("callbacks_opened", 0)
         rows = read_rows(stream, encoding=self.encoding, mapping=self.mapping)
         try:
             if bulk:
@@ -541,7 +541,7 @@ class CallImport:
         for call in calls:
             part.took(call.event.item)
             if call.opens:
-                part.count("callbacks")
+                part.count("callbacks_opened")
         return len(rows)
 
 

@@ -40,6 +40,9 @@ def _page(request: HttpRequest, *, upload=None, line_form=None, report=None, fai
         "report": report,
         "report_lines": report.lines[:REPORT_LINES_SHOWN] if report else [],
         "report_refused": report.refused[:REPORT_LINES_SHOWN] if report else [],
+        "report_counts": [(k.replace("_", " "), n) for k, n in report.counts.items()]
+        if report
+        else [],
         "failed": failed,
         "fields": columns.FIELDS,
         "webhook_url": settings.SITE_URL + reverse("calls_webhook"),
