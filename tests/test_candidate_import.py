@@ -93,7 +93,7 @@ class TestCreating:
         assert [(r.item, r.note) for r in report.refused] == [
             (
                 "people.csv, line 3: Too Long",
-                "headline: Ensure this value has at most 200 characters (it has 250).",
+                "title: at most 200 characters (it has 250)",
             ),
             ("people.csv, line 4: Prince", "no first and last name"),
         ]

@@ -154,7 +154,10 @@ def _resume_item(label: str, doc: object, source: str) -> Item:
         return Item(label, problem=str(exc))
     record.source = record.source or source
     shown = record.full_name or (record.emails[0] if record.emails else "")
-    return Item(f"{label}: {shown}" if shown else label, record, warnings=warnings)
+    label = f"{label}: {shown}" if shown else label
+    if not (record.first_name or record.last_name or record.has_contact()):
+        return Item(label, problem="no name, email, phone or profile URL", warnings=warnings)
+    return Item(label, record, warnings=warnings)
 
 
 def _parse_json(text: str, name: str, source: str) -> ParsedFile:
@@ -187,6 +190,11 @@ def _parse_json(text: str, name: str, source: str) -> ParsedFile:
 # --- CSV --------------------------------------------------------------------------------------
 
 
+def _lines(text: str) -> io.StringIO:
+    """The text for the CSV reader, lines ending in \n, \r\n or a lone \r (old Mac files)."""
+    return io.StringIO(text, newline=None)
+
+
 def _header_key(cell: str) -> str:
     return clean_text(cell.replace("\ufeff", "")).casefold()
 
@@ -216,7 +224,7 @@ def _find_header(text: str, mapping: dict[str, str]):
     """The delimiter, the header's row number (0-based) and the header, or None."""
     best = None
     for delimiter in DELIMITERS:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        reader = csv.reader(_lines(text), delimiter=delimiter)
         for index in range(HEADER_SCAN):
             try:
                 row = next(reader)
@@ -336,7 +344,7 @@ def _parse_csv(
     if header_index:
         parsed.notes.append(f"{header_index} line(s) above the header skipped")
 
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     for _ in range(header_index + 1):
         try:
             next(reader)

@@ -65,6 +65,22 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
 
 
+def record_problems(record: CandidateRecord) -> list[str]:
+    """What makes the record unfit to be (or to fill in) a candidate, whichever way it goes."""
+    problems = []
+    for record_field, field_name in (
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        *((r, c) for c, r in FILLABLE.items()),
+    ):
+        limit = Candidate._meta.get_field(field_name).max_length
+        value = clean_text(getattr(record, record_field))
+        if len(value) > limit:
+            label = FIELD_LABELS.get(field_name, field_name.replace("_", " "))
+            problems.append(f"{label}: at most {limit} characters (it has {len(value)})")
+    return problems
+
+
 def prepare_contacts(record: CandidateRecord) -> tuple[list[tuple[str, str]], list[str]]:
     """The record's contact points normalised, and those left out because they are not one."""
     contacts: list[tuple[str, str]] = []
@@ -247,6 +263,9 @@ def candidate_import_record(
     item: str = "",
 ) -> Outcome:
     """Take one imported candidate: create, merge, hold as a likely duplicate, or refuse."""
+    problems = record_problems(record)
+    if problems:
+        return Outcome(REFUSED, "; ".join(problems))
     contacts, warnings = prepare_contacts(record)
     record.emails = [v for k, v in contacts if k == ContactPoint.Kind.EMAIL]
     record.phones = [v for k, v in contacts if k == ContactPoint.Kind.PHONE]
