@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> None:
     argv[0] = "candidly"
     if len(argv) == 1:
         argv.append("help")
+    elif not argv[1].startswith("-"):
+        # Commands read with hyphens: `candidly sync-mail` runs sync_mail.
+        argv[1] = argv[1].replace("-", "_")
     execute_from_command_line(argv)
 
 
