@@ -1,14 +1,19 @@
 """Taking messages in: matching, direction, threads, obligations, idempotency."""
 
+import io
+import json
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from candidly.activity.models import Activity
+from candidly.activity.services import activity_log
 from candidly.lib.importreport import ImportReport
+from candidly.mail.importers import mail_import
 from candidly.mail.ingest import message_ingest
 from candidly.mail.models import MailIdentity, MailMessage
 from candidly.obligations.models import Obligation
@@ -173,3 +178,147 @@ def test_refused_message_is_reported_and_others_go_on(candidate, recruiter):
     ingest(make(), recruiter, report)
     assert report.imported == 1 and len(report.refused) == 1
     assert report.refused[0].note
+
+
+# --- import-mail: files, mbox, Maildir -------------------------------------------------------
+
+
+def write_mbox(path, messages):
+    with open(path, "wb") as f:
+        for raw in messages:
+            f.write(b"From someone@example.com Mon Jan  1 00:00:00 2024\n")
+            f.write(raw.replace(b"\nFrom ", b"\n>From ") + b"\n")
+
+
+def run_import(*args):
+    out = io.StringIO()
+    call_command("import_mail", *map(str, args), "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_import_mail_takes_eml_mbox_and_maildir(tmp_path, candidate, manager, recruiter):
+    (tmp_path / "one.eml").write_bytes(make(message_id="<e1@x>"))
+    write_mbox(
+        tmp_path / "archive.mbox",
+        [
+            make(message_id="<b1@x>", body="From the start\nFrom here on"),
+            make(message_id="<b2@x>", sender="morgan.reyes@northwind.example"),
+            b"not a message at all",
+        ],
+    )
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1700000000.1.host:2,S").write_bytes(make(message_id="<d1@x>"))
+    (maildir / "new" / "1700000001.2.host").write_bytes(
+        make(message_id="<d2@x>", sender="nobody@else.example")
+    )
+    (maildir / "tmp" / "half-written").write_bytes(b"From: x")
+    (maildir / "dovecot-uidlist").write_bytes(b"3 V1 N3\n")
+
+    result = run_import(tmp_path, "--owner", "alex")
+    assert result["imported"] == 5
+    assert result["unmatched"] == 1
+    assert [r["item"].rsplit("/", 1)[-1] for r in result["refused"]] == ["archive.mbox#3"]
+    assert result["refused"][0]["reason"] == "no headers: not an email message"
+    body = MailMessage.objects.get(message_id="b1@x").body_text
+    assert body == "From the start\nFrom here on"  # unquoted, as mboxrd writes it
+
+    again = run_import(tmp_path, "--owner", "alex@agency.example")
+    assert again["imported"] == 0 and again["duplicates"] == 5
+    assert MailMessage.objects.count() == 5
+
+
+def test_import_mail_reports_paths_it_cannot_read(tmp_path, recruiter):
+    result = run_import(tmp_path / "missing.mbox", "--owner", "alex")
+    assert result["refused"] == [
+        {"item": str(tmp_path / "missing.mbox"), "reason": "no such file or folder"}
+    ]
+
+
+def test_import_mail_needs_a_known_owner(tmp_path, recruiter):
+    with pytest.raises(CommandError, match="No user"):
+        call_command("import_mail", str(tmp_path), "--owner", "nobody")
+
+
+@pytest.mark.parametrize("rebuild", [True, False])
+def test_bulk_import_brings_obligations_up_to_date(tmp_path, candidate, recruiter, rebuild):
+    """Both ways of keeping obligations (rebuilt once, or upkept per activity) agree."""
+    now = timezone.now()
+    write_mbox(
+        tmp_path / "m.mbox",
+        [
+            make(message_id="<q1@x>", at=now - timedelta(hours=5)),
+            make(
+                sender="alex@agency.example",
+                to="jordan.ellis@example.com",
+                message_id="<a1@x>",
+                at=now - timedelta(hours=4),
+                headers=[("In-Reply-To", "<q1@x>"), ("References", "<q1@x>")],
+            ),
+            make(message_id="<q2@x>", subject="Another question", at=now - timedelta(hours=3)),
+            make(
+                message_id="<auto@x>",
+                at=now - timedelta(hours=2),
+                headers=[("Auto-Submitted", "auto-replied")],
+            ),
+        ],
+    )
+    report = ImportReport()
+    mail_import(paths=[tmp_path], owner=recruiter, report=report, rebuild=rebuild)
+    assert report.imported == 4
+    replies = Obligation.objects.filter(kind=Obligation.Kind.REPLY).order_by("opened_at")
+    assert [(o.thread, o.state) for o in replies] == [
+        ("q1@x", Obligation.State.MET),
+        ("q2@x", Obligation.State.OPEN),
+    ]
+    answer = Activity.objects.get(external_id="a1@x")
+    assert replies[0].met_by == answer and answer.thread == "q1@x"
+
+
+def test_bulk_import_links_an_activity_recorded_before(tmp_path, candidate, recruiter):
+    """A sent message recorded as an activity first is linked when its copy is imported."""
+    sent = activity_log(
+        recruiter=recruiter,
+        kind="email",
+        direction="outbound",
+        candidate=candidate,
+        source="mail",
+        external_id="sent1@agency.example",
+        subject="Hello",
+    )
+    (tmp_path / "sent.eml").write_bytes(
+        make(sender="alex@agency.example", to="jordan.ellis@example.com",
+             message_id="<sent1@agency.example>")
+    )  # fmt: skip
+    run_import(tmp_path, "--owner", "alex")
+    assert MailMessage.objects.get().activity == sent
+    assert Activity.objects.count() == 1
+
+
+def test_a_chunk_that_cannot_be_written_whole_is_written_one_by_one(
+    tmp_path, candidate, recruiter, monkeypatch
+):
+    """Another process (a mailbox sync) stores one message of the chunk between the
+    import's lookup and its write: the bulk insert fails, and each message is written on
+    its own; the raced one is reported as already present, the others are taken."""
+    from candidly.mail import importers
+
+    write_mbox(tmp_path / "m.mbox", [make(message_id="<ok@x>"), make(message_id="<race@x>")])
+    real_parse = importers.parse_message
+
+    def parse_while_a_sync_stores_it(raw, **kw):
+        parsed = real_parse(raw, **kw)
+        if parsed.key == "race@x":
+            message_ingest(raw=raw, mailbox_owner=recruiter, source="imap", report=ImportReport())
+        return parsed
+
+    monkeypatch.setattr(importers, "parse_message", parse_while_a_sync_stores_it)
+    report = ImportReport()
+    mail_import(paths=[tmp_path], owner=recruiter, report=report)
+    assert (report.imported, report.duplicates, report.refused) == (1, 1, [])
+    assert set(MailMessage.objects.values_list("message_id", "source")) == {
+        ("ok@x", "import"),
+        ("race@x", "imap"),
+    }
+    assert Activity.objects.count() == 2

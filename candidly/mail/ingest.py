@@ -191,39 +191,77 @@ def occurred_at(sent_at: datetime | None, now: datetime, notes: list[str]) -> da
 # --- storing ---------------------------------------------------------------------------------
 
 
-def message_build(
+def message_values(
     parsed: ParsedMessage,
     *,
-    mailbox_owner: User,
+    mailbox_owner_id: int,
     source: str,
     external_id: str | None,
     found: Match,
     root: str,
-) -> MailMessage:
+    now: datetime,
+) -> dict:
+    """A MailMessage's column values by attribute name (foreign keys as ids)."""
     first = found.people[0] if found.people else None
-    return MailMessage(
-        message_id=parsed.key,
-        thread_root=root,
-        in_reply_to=parsed.in_reply_to,
-        references="\n".join(parsed.references),
-        from_address=parsed.from_address,
-        from_name=parsed.from_name,
-        to_addresses="\n".join(parsed.to),
-        cc_addresses="\n".join(parsed.cc),
-        subject=parsed.subject,
-        sent_at=parsed.sent_at,
-        body_text=parsed.body_text,
-        is_automated=parsed.is_automated,
-        direction=found.direction,
-        mailbox_owner=mailbox_owner,
-        candidate_id=first[2] if first and first[1] == "candidate" else None,
-        hiring_manager_id=first[2] if first and first[1] == "hiring_manager" else None,
-        state=MailMessage.State.MATCHED if first else MailMessage.State.UNMATCHED,
-        source=source[:30],
-        external_id=(external_id or "")[:300],
-        size=parsed.size,
-        parse_notes="\n".join(dict.fromkeys(parsed.notes)),
-    )
+    return {
+        "message_id": parsed.key,
+        "thread_root": root,
+        "in_reply_to": parsed.in_reply_to,
+        "references": "\n".join(parsed.references),
+        "from_address": parsed.from_address,
+        "from_name": parsed.from_name,
+        "to_addresses": "\n".join(parsed.to),
+        "cc_addresses": "\n".join(parsed.cc),
+        "subject": parsed.subject,
+        "sent_at": parsed.sent_at,
+        "body_text": parsed.body_text,
+        "is_automated": parsed.is_automated,
+        "direction": found.direction,
+        "mailbox_owner_id": mailbox_owner_id,
+        "candidate_id": first[2] if first and first[1] == "candidate" else None,
+        "hiring_manager_id": first[2] if first and first[1] == "hiring_manager" else None,
+        "activity_id": None,
+        "state": MailMessage.State.MATCHED if first else MailMessage.State.UNMATCHED,
+        "source": source[:30],
+        "external_id": (external_id or "")[:300],
+        "size": parsed.size,
+        "parse_notes": "\n".join(dict.fromkeys(parsed.notes)),
+        "created_at": now,
+    }
+
+
+def activity_values(
+    values: dict, people: list[tuple[str, str, int]], at: datetime, now: datetime
+) -> list[dict]:
+    """The email activities a stored message brings, one per person, as column values;
+    what activity_log would write for them (it checks nothing these could break)."""
+    body = ledger_body(values["body_text"])
+    rows = []
+    for i, (address, side, person_id) in enumerate(people):
+        candidate = side == "candidate"
+        rows.append(
+            {
+                "kind": Activity.Kind.EMAIL,
+                "direction": values["direction"],
+                "outcome": "",
+                "candidate_id": person_id if candidate else None,
+                "hiring_manager_id": None if candidate else person_id,
+                "recruiter_id": values["mailbox_owner_id"],
+                "occurred_at": at,
+                "minutes": Activity.DEFAULT_MINUTES[Activity.Kind.EMAIL],
+                "side": Activity.Side.CANDIDATE if candidate else Activity.Side.HIRING_MANAGER,
+                "submission_id": None,
+                "interview_id": None,
+                "subject": values["subject"],
+                "body": body,
+                "thread": values["thread_root"],
+                "automated": values["is_automated"],
+                "source": ACTIVITY_SOURCE,
+                "external_id": activity_external_id(values["message_id"], address, i == 0),
+                "created_at": now,
+            }
+        )
+    return rows
 
 
 def attachments_build(message: MailMessage, parsed: ParsedMessage) -> list[Attachment]:
@@ -278,13 +316,15 @@ def item_name(parsed: ParsedMessage | None, external_id: str | None) -> str:
     return f"<{parsed.message_id}>" if parsed.message_id else parsed.key[:20]
 
 
-def describe(message: MailMessage, people: list[tuple[str, str, int]]) -> str:
-    what = "automated " if message.is_automated else ""
+def describe(values: dict, people: list[tuple[str, str, int]]) -> str:
+    """What became of a taken message, for the report."""
+    direction = values["direction"]
+    what = "automated " if values["is_automated"] else ""
     if not people:
-        return f"{what}{message.direction} email, unmatched ({message.subject[:60]})"
+        return f"{what}{direction} email, unmatched ({values['subject'][:60]})"
     who = ", ".join(address for address, _, _ in people)
-    preposition = "to" if message.direction == MailMessage.Direction.OUTBOUND else "from"
-    return f"{what}{message.direction} email {preposition} {who}"
+    preposition = "to" if direction == MailMessage.Direction.OUTBOUND else "from"
+    return f"{what}{direction} email {preposition} {who}"
 
 
 def message_ingest(
@@ -314,14 +354,17 @@ def message_ingest(
     root = thread_root(parsed, stored_roots(refs))
     try:
         with transaction.atomic():
-            message = message_build(
+            values = message_values(
                 parsed,
-                mailbox_owner=mailbox_owner,
+                mailbox_owner_id=mailbox_owner.pk,
                 source=source,
                 external_id=external_id,
                 found=found,
                 root=root,
+                now=timezone.now(),
             )
+            message = MailMessage(**values)
+            message.mailbox_owner = mailbox_owner
             message.save(force_insert=True)
             Attachment.objects.bulk_create(attachments_build(message, parsed))
             notes: list[str] = []
@@ -339,13 +382,13 @@ def message_ingest(
         reason = "; ".join(getattr(exc, "messages", None) or [str(exc)])
         report.refuse(item, f"could not be stored: {reason}")
         return None
-    _count(report, message)
-    report.took(item, "; ".join([describe(message, found.people), *notes]))
+    count_taken(report, values)
+    report.took(item, "; ".join([describe(values, found.people), *notes]))
     return message
 
 
-def _count(report: ImportReport, message: MailMessage) -> None:
-    if message.state == MailMessage.State.UNMATCHED:
+def count_taken(report: ImportReport, values: dict) -> None:
+    if values["state"] == MailMessage.State.UNMATCHED:
         report.count("unmatched")
-    if message.is_automated:
+    if values["is_automated"]:
         report.count("automated")

@@ -120,6 +120,31 @@ def content_hash(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
 
 
+_MESSAGE_ID_HEADER = re.compile(
+    rb"^message-id[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE | re.M
+)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def raw_message_id(raw: bytes) -> str:
+    """The Message-ID (without angle brackets) read straight from the raw header block, so an
+    import can skip what it already has without parsing it; "" when there is none."""
+    end = _HEADER_END.search(raw)
+    head = raw[: end.start()] if end else raw
+    found = _MESSAGE_ID_HEADER.search(head)
+    if found is None:
+        return ""
+    value = found.group(1)[:MAX_HEADER_CHARS].decode("utf-8", "surrogateescape")
+    ids = _ids(header_text(value))
+    return clean(ids[0]) if ids else ""
+
+
+def message_key(raw: bytes) -> tuple[str, str]:
+    """(key, Message-ID) of a raw message: the key is what it is stored and deduped under."""
+    message_id = raw_message_id(raw)
+    return key_of(message_id, raw), message_id
+
+
 def key_of(message_id: str, raw: bytes) -> str:
     if not message_id:
         return content_hash(raw)
@@ -200,11 +225,20 @@ def decode_bytes(data: bytes, charset: str | None, notes: list[str] | None, what
         return data.decode("cp1252", "replace")
 
 
-def _header(msg: Message, name: str, notes: list[str]) -> str:
-    value = msg.get(name)
+def headers_of(msg: Message) -> dict[str, str]:
+    """Each header's first value, by lower-case name, as the parser left it."""
+    out: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        name = name.lower()
+        if name not in out:
+            out[name] = value if isinstance(value, str) else str(value)
+    return out
+
+
+def _header(h: dict[str, str], name: str, notes: list[str]) -> str:
+    value = h.get(name)
     if value is None:
         return ""
-    value = str(value) if not isinstance(value, str) else value
     if len(value) > MAX_HEADER_CHARS:
         notes.append(f"{name} header cut at {MAX_HEADER_CHARS:,} characters")
         value = value[:MAX_HEADER_CHARS]
@@ -219,13 +253,30 @@ def _ids(value: str) -> list[str]:
     return [bare] if bare and " " not in bare and len(bare) <= 998 else []
 
 
-def _addresses(msg: Message, name: str, notes: list[str], names: dict[str, str]) -> list[str]:
-    value = _header(msg, name, notes)
+# "Name <address>", "<address>" or "address": most headers, read without the general parser.
+_SIMPLE_ADDRESS = re.compile(
+    r'^\s*(?:"([^"\\<>]*)"|([^",:;<>@()\\\[\]]*?))?\s*<([^<>@\s",;()]+@[^<>@\s",;()]+)>\s*$'
+    r'|^\s*([^<>@\s",;()]+@[^<>@\s",;()]+)\s*$'
+)
+
+
+def _pairs(value: str) -> list[tuple[str, str]]:
+    simple = _SIMPLE_ADDRESS.match(value)
+    if simple:
+        quoted, plain, bracketed, bare = simple.groups()
+        if bare:
+            return [("", bare)]
+        return [((quoted if quoted is not None else plain or "").strip(), bracketed)]
+    return getaddresses([value])
+
+
+def _addresses(h: dict[str, str], name: str, notes: list[str], names: dict[str, str]) -> list[str]:
+    value = _header(h, name, notes)
     if not value:
         return []
     value = header_text(value, notes)
     try:
-        pairs = getaddresses([value])
+        pairs = _pairs(value)
     except Exception:  # noqa: BLE001 - an unparseable list names nobody
         notes.append(f"{name} header could not be read")
         return []
@@ -251,8 +302,8 @@ def _addresses(msg: Message, name: str, notes: list[str], names: dict[str, str])
     return out
 
 
-def _date(msg: Message, notes: list[str]) -> datetime | None:
-    value = _header(msg, "date", notes)
+def _date(h: dict[str, str], notes: list[str]) -> datetime | None:
+    value = _header(h, "date", notes)
     if not value:
         return None
     try:
@@ -270,20 +321,21 @@ def _date(msg: Message, notes: list[str]) -> datetime | None:
     return at
 
 
-def is_automated(msg: Message, from_address: str, subject: str) -> bool:
-    auto = msg.get("auto-submitted")
-    if auto is not None and not str(auto).strip().lower().startswith("no"):
+def is_automated(h: dict[str, str], content_type: str, from_address: str, subject: str) -> bool:
+    """An auto-reply, out-of-office, bounce, or bulk or list mail (RFC 3834 and custom)."""
+    auto = h.get("auto-submitted")
+    if auto is not None and not auto.strip().lower().startswith("no"):
         return True
-    precedence = msg.get("precedence")
-    if precedence is not None and str(precedence).strip().lower() in AUTOMATED_PRECEDENCE:
+    precedence = h.get("precedence")
+    if precedence is not None and precedence.strip().lower() in AUTOMATED_PRECEDENCE:
         return True
     for name in AUTOMATED_HEADERS:
-        if name in msg:
+        if name in h:
             return True
-    if msg.get_content_type() == "multipart/report":
+    if content_type == "multipart/report":
         return True
-    return_path = msg.get("return-path")
-    if return_path is not None and str(return_path).strip() == "<>":
+    return_path = h.get("return-path")
+    if return_path is not None and return_path.strip() == "<>":
         return True
     if from_address.partition("@")[0] in AUTOMATED_SENDERS:
         return True
@@ -356,13 +408,23 @@ def _filename(part: Message) -> str:
     return clean(_CONTROL.sub("", name)).strip()[:255]
 
 
-def _content_type(part: Message) -> str:
-    try:
-        ctype = part.get_content_type()
-    except Exception:  # noqa: BLE001
-        return "application/octet-stream"
-    ctype = _raw_to_text(ctype).lower()
+_CHARSET = re.compile(r';\s*charset\s*=\s*"?([^";\s]{1,40})', re.IGNORECASE)
+
+
+def _content_type(part: Message, h: dict[str, str]) -> str:
+    """The part's type as the standard library reads it, from its header dict."""
+    value = h.get("content-type")
+    if value is None:
+        return part.get_default_type()
+    ctype = _raw_to_text(value).split(";", 1)[0].strip().lower()
+    if ctype.count("/") != 1:
+        return "text/plain"
     return ctype if _CONTENT_TYPE.match(ctype) else "application/octet-stream"
+
+
+def _charset(h: dict[str, str]) -> str | None:
+    found = _CHARSET.search(_raw_to_text(h.get("content-type", "")))
+    return found.group(1) if found else None
 
 
 def _payload(part: Message, notes: list[str]) -> bytes:
@@ -378,28 +440,29 @@ def _payload(part: Message, notes: list[str]) -> bytes:
     return data
 
 
-def _walk(part: Message, depth: int, budget: list[int], notes: list[str]):
-    """Leaf parts (and embedded messages, as one leaf), depth first, within limits."""
+def _walk(part: Message, h: dict[str, str], depth: int, budget: list[int], notes: list[str]):
+    """(part, its headers, its type) of the leaf parts, and of embedded messages as one leaf,
+    depth first, within limits."""
     if budget[0] <= 0:
         return
     budget[0] -= 1
     if depth > MAX_DEPTH:
         notes.append("parts nested too deeply were left out")
         return
-    if part.get_content_maintype() == "message" and part.is_multipart():
-        yield part
-        return
-    if part.is_multipart():
+    ctype = _content_type(part, h)
+    if part.is_multipart() and not ctype.startswith("message/"):
         payload = part.get_payload()
         if isinstance(payload, list):
             for sub in payload:
                 if isinstance(sub, Message):
-                    yield from _walk(sub, depth + 1, budget, notes)
+                    yield from _walk(sub, headers_of(sub), depth + 1, budget, notes)
         return
-    yield part
+    yield part, h, ctype
 
 
-def parse_message(raw: bytes, *, attachment_max_bytes: int | None = None) -> ParsedMessage:
+def parse_message(
+    raw: bytes, *, attachment_max_bytes: int | None = None, key: tuple[str, str] | None = None
+) -> ParsedMessage:
     """Read one message; raises MessageRefused when the bytes are not an email message."""
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise MessageRefused("not bytes")
@@ -416,7 +479,7 @@ def parse_message(raw: bytes, *, attachment_max_bytes: int | None = None) -> Par
         raise MessageRefused("no headers: not an email message")
     notes: list[str] = []
     try:
-        return _read(msg, raw, notes, attachment_max_bytes)
+        return _read(msg, raw, notes, attachment_max_bytes, key or message_key(raw))
     except MessageRefused:
         raise
     except RecursionError:
@@ -425,34 +488,36 @@ def parse_message(raw: bytes, *, attachment_max_bytes: int | None = None) -> Par
         raise MessageRefused(f"could not be read ({type(exc).__name__})") from None
 
 
-def _read(msg: Message, raw: bytes, notes: list[str], attachment_max: int) -> ParsedMessage:
-    ids = _ids(header_text(_header(msg, "message-id", notes)))
-    message_id = clean(ids[0]) if ids else ""
+def _read(
+    msg: Message, raw: bytes, notes: list[str], attachment_max: int, key: tuple[str, str]
+) -> ParsedMessage:
+    key, message_id = key
+    h = headers_of(msg)
     if not message_id:
         notes.append("no Message-ID: identified by its content")
     names: dict[str, str] = {}
-    senders = _addresses(msg, "from", notes, names)
+    senders = _addresses(h, "from", notes, names)
     if not senders:
-        senders = _addresses(msg, "sender", notes, names)
-    to = _addresses(msg, "to", notes, names)
-    cc = _addresses(msg, "cc", notes, names)
-    bcc = _addresses(msg, "bcc", notes, names)
+        senders = _addresses(h, "sender", notes, names)
+    to = _addresses(h, "to", notes, names)
+    cc = _addresses(h, "cc", notes, names)
+    bcc = _addresses(h, "bcc", notes, names)
     if not senders and not to and not cc and not bcc:
         raise MessageRefused("no sender and no recipients")
     from_address = senders[0] if senders else ""
     if not from_address:
         notes.append("no sender")
-    subject = clean(_CONTROL.sub("", header_text(_header(msg, "subject", notes), notes)))
+    subject = clean(_CONTROL.sub("", header_text(_header(h, "subject", notes), notes)))
     subject = " ".join(subject.split())
     if len(subject) > SUBJECT_MAX:
         subject = subject[: SUBJECT_MAX - 1] + "…"
-    in_reply_to = _ids(header_text(_header(msg, "in-reply-to", notes)))
-    references = _ids(header_text(_header(msg, "references", notes)))
+    in_reply_to = _ids(header_text(_header(h, "in-reply-to", notes)))
+    references = _ids(header_text(_header(h, "references", notes)))
     if len(references) > MAX_REFERENCES:
         # The first names the thread, the last the message answered.
         references = references[:1] + references[-(MAX_REFERENCES - 1) :]
     parsed = ParsedMessage(
-        key=key_of(message_id, raw),
+        key=key,
         message_id=message_id,
         in_reply_to=clean(in_reply_to[0])[:KEY_MAX] if in_reply_to else "",
         references=[clean(r)[:KEY_MAX] for r in references],
@@ -463,28 +528,27 @@ def _read(msg: Message, raw: bytes, notes: list[str], attachment_max: int) -> Pa
         bcc=bcc,
         names=names,
         subject=subject,
-        sent_at=_date(msg, notes),
-        is_automated=is_automated(msg, from_address, subject),
+        sent_at=_date(h, notes),
+        is_automated=is_automated(h, _content_type(msg, h), from_address, subject),
         notes=notes,
         size=len(raw),
     )
-    _read_parts(msg, parsed, attachment_max)
+    _read_parts(msg, h, parsed, attachment_max)
     return parsed
 
 
-def _read_parts(msg: Message, parsed: ParsedMessage, attachment_max: int) -> None:
+def _read_parts(
+    msg: Message, h: dict[str, str], parsed: ParsedMessage, attachment_max: int
+) -> None:
     notes = parsed.notes
-    plain: list[str] = []
-    html: list[str] = []
+    plain: list[tuple[Message, dict]] = []
+    html: list[tuple[Message, dict]] = []
     budget = [MAX_PARTS]
-    for part in _walk(msg, 0, budget, notes):
-        ctype = _content_type(part)
-        try:
-            disposition = (part.get("content-disposition") or "").split(";", 1)[0]
-        except Exception:  # noqa: BLE001
-            disposition = ""
-        disposition = str(disposition).strip().lower()
-        name = _filename(part)
+    for part, ph, ctype in _walk(msg, h, 0, budget, notes):
+        disposition = _raw_to_text(ph.get("content-disposition", ""))
+        named = "name" in disposition or "name" in ph.get("content-type", "")
+        disposition = disposition.split(";", 1)[0].strip().lower()
+        name = _filename(part) if named else ""
         if part.is_multipart():  # an embedded message
             try:
                 data = part.get_payload(0).as_bytes()
@@ -496,23 +560,23 @@ def _read_parts(msg: Message, parsed: ParsedMessage, attachment_max: int) -> Non
         if not is_body or (name and part is not msg):
             _attach(parsed, name, ctype, _payload(part, notes), attachment_max)
             continue
-        try:
-            charset = part.get_content_charset()
-        except Exception:  # noqa: BLE001
-            charset = None
-        text = decode_bytes(_payload(part, notes), charset, notes, "the body")
-        (html if ctype == "text/html" else plain).append(text)
+        # HTML is read only when there is no plain text beside it.
+        (html if ctype == "text/html" else plain).append((part, ph))
+    if plain:
+        body = "\n\n".join(t.strip() for t in (_text(p, notes) for p in plain) if t.strip())
+    else:
+        body = "\n\n".join(html_to_text(_text(p, notes)) for p in html)
     if budget[0] <= 0:
         notes.append(f"only the first {MAX_PARTS} parts were read")
-    if plain:
-        body = "\n\n".join(t.strip() for t in plain if t.strip())
-    else:
-        body = "\n\n".join(html_to_text(t) for t in html)
     body = clean(body.replace("\r\n", "\n").replace("\r", "\n"))
     if len(body) > MAX_BODY_CHARS:
         notes.append(f"body cut at {MAX_BODY_CHARS:,} characters")
         body = body[:MAX_BODY_CHARS]
     parsed.body_text = body
+
+
+def _text(part: tuple[Message, dict], notes: list[str]) -> str:
+    return decode_bytes(_payload(part[0], notes), _charset(part[1]), notes, "the body")
 
 
 def _attach(parsed: ParsedMessage, name: str, ctype: str, data: bytes, limit: int) -> None:
