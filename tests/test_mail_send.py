@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeData
 
 from candidly.activity.models import Activity
 from candidly.lib.importreport import ImportReport
@@ -275,6 +276,7 @@ def test_the_prep_packet_gives_the_time_in_the_candidates_zone(interview, recrui
         notes="Morgan likes to hear about <trade-offs> & failures.",
     )
 
+    assert not isinstance(body, SafeData)  # plain text: any page showing it escapes it
     local = interview.starts_at.astimezone(ZoneInfo("America/Los_Angeles"))
     assert f"{local:%H:%M}" == "07:00"  # 10:00 in New York
     assert subject.startswith("Your video interview with Northwind Labs:")
@@ -320,8 +322,9 @@ def test_sending_the_prep_packet_from_the_page(outbox, logged_in, interview, can
 
     preview = logged_in.post(url, {**fields, "preview": "1"})
     assert preview.status_code == 200 and outbox.messages == []
-    html = preview.content.decode()
-    assert "Ask Sam about the &lt;payments&gt; migration." in html  # escaped on the page
+    shown = preview.content.decode().split("<h2>Preview</h2>", 1)[1]
+    assert "Ask Sam about the &lt;payments&gt; migration." in shown  # escaped on the page
+    assert "<payments>" not in preview.content.decode()
 
     response = logged_in.post(url, fields)
 

@@ -245,4 +245,10 @@ def prep_packet(
         "notes": notes.replace("\r\n", "\n").strip(),
     }
     subject = f"Your {context['kind']} interview with {company.name}: {_clock(start)}"
-    return one_line(subject), render_to_string("mail/compose_prep_packet.txt", context)
+    return one_line(subject), plain(render_to_string("mail/compose_prep_packet.txt", context))
+
+
+def plain(rendered: str) -> str:
+    """A text template's output as an ordinary string. The template engine marks what it
+    renders as safe HTML; this is plain text, and a page showing it must escape it."""
+    return "".join(rendered.splitlines(keepends=True))
