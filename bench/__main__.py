@@ -34,6 +34,8 @@ def main() -> None:
         "--insert-sample", type=int, default=20_000, help="candidates built for the insert test"
     )
     parser.add_argument("--skip-insert", action="store_true")
+    parser.add_argument("--skip-calls", action="store_true", help="no call-log import")
+    parser.add_argument("--calls-rows", type=int, default=1_000_000, help="rows in the call log")
     parser.add_argument("--skip-pages", action="store_true", help="no candidate page or list")
     parser.add_argument(
         "--skip-obligations", action="store_true", help="no Today queue, scorecard or upkeep"
@@ -95,6 +97,10 @@ def main() -> None:
             f" {ours:>8,.0f}/s {raw:>9,.0f}/s {ours / raw:>6.2f}×  rows per second: builder "
             f"(generation included) vs raw executemany of the same {result['raw_rows']:,} rows"
         )
+    if not args.skip_calls:  # in a scratch database of its own (bench/calls.py)
+        from bench import calls
+
+        calls.report(calls.run_in_process(args.calls_rows, 20_000, 2_000), report_rate)
     print()
     print("Goals: " + "; ".join(f"{name} {goal}" for name, goal in GOALS.items()) + ".")
 

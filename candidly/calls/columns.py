@@ -161,26 +161,41 @@ def columns_of(header: list[str], mapping: dict[str, str] | None = None) -> dict
 # --- values -----------------------------------------------------------------------------------
 
 
+def _word_reader(words: dict[str, str]):
+    """A lookup of `words` by normalised text, remembering each spelling it met (a log
+    spells its few directions and dispositions the same way a million times)."""
+    known: dict[str, str | None] = {}
+
+    def read(text: str) -> str | None:
+        found = known.get(text, "")
+        if found == "":
+            value = normalise_name(text)
+            found = words.get(value) if value else None
+            if len(known) < 1000:
+                known[text] = found
+        return found
+
+    return read
+
+
+_direction = _word_reader(DIRECTIONS)
+_disposition = _word_reader(DISPOSITIONS)
+
+
 def parse_direction(text: str) -> str | None:
-    value = normalise_name(text)
-    if not value:
-        return None
-    try:
-        return DIRECTIONS[value]
-    except KeyError:
-        raise Refused(f"“{_short(text)}” is not a direction (inbound or outbound)") from None
+    found = _direction(text)
+    if found is None and normalise_name(text):
+        raise Refused(f"“{_short(text)}” is not a direction (inbound or outbound)")
+    return found
 
 
 def parse_disposition(text: str) -> str:
-    value = normalise_name(text)
-    if not value:
-        raise Refused("no disposition (answered, missed or voicemail)")
-    try:
-        return DISPOSITIONS[value]
-    except KeyError:
-        raise Refused(
-            f"“{_short(text)}” is not a disposition (answered, missed or voicemail)"
-        ) from None
+    found = _disposition(text)
+    if found is None:
+        if not normalise_name(text):
+            raise Refused("no disposition (answered, missed or voicemail)")
+        raise Refused(f"“{_short(text)}” is not a disposition (answered, missed or voicemail)")
+    return found
 
 
 _DURATION = re.compile(r"(?:(\d{1,4}):)?(\d{1,2}):(\d{1,2})(?:\.\d+)?|(\d{1,9})(?:\.\d+)?")
@@ -191,6 +206,8 @@ def parse_duration(text: str) -> int:
     text = text.strip()
     if not text:
         return 0
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
     match = _DURATION.fullmatch(text)
     if match is None:
         raise Refused(f"“{_short(text)}” is not a duration (seconds, or H:MM:SS)")
@@ -213,6 +230,8 @@ def parse_start(text: str, zone: ZoneInfo, date_format: str = "") -> datetime:
     try:
         if date_format:
             moment = datetime.strptime(text, date_format)
+        elif text[:4].isdigit() and text[4:5] == "-":  # ISO 8601, the usual case: fast
+            moment = datetime.fromisoformat(text)
         elif re.fullmatch(r"\d{9,10}(\.\d+)?", text):
             moment = datetime.fromtimestamp(float(text), UTC)
         elif re.fullmatch(r"\d{12,13}", text):  # milliseconds

@@ -546,13 +546,19 @@ class CallImport:
 
 
 def _existing(external_ids: list[str]) -> set[str]:
+    """Which of these calls are recorded already (from either source). Plain SQL: building
+    the same query through the ORM took longer than running it."""
     found: set[str] = set()
-    for i in range(0, len(external_ids), LOOKUP):
-        found.update(
-            Activity.objects.filter(
-                source__in=SOURCES, external_id__in=external_ids[i : i + LOOKUP]
-            ).values_list("external_id", flat=True)
-        )
+    table = connection.ops.quote_name(Activity._meta.db_table)
+    with connection.cursor() as cursor:
+        for i in range(0, len(external_ids), LOOKUP):
+            part = external_ids[i : i + LOOKUP]
+            cursor.execute(
+                f"SELECT external_id FROM {table} WHERE source IN (%s, %s) "
+                f"AND external_id IN ({', '.join(['%s'] * len(part))})",
+                [*SOURCES, *part],
+            )
+            found.update(row[0] for row in cursor.fetchall())
     return found
 
 

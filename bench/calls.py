@@ -1,0 +1,310 @@
+"""Call-log import: `candidly import-calls` on the bulk path beside a raw insert of the same
+activity rows, and the re-import of the same file.
+
+Run in its own process against a scratch database (`make bench` does this):
+
+    python -m bench.calls --rows 1000000 --candidates 20000
+
+1. A demo agency of `--candidates` candidates is built in the scratch database (SQLite:
+   var/bench-calls.sqlite3; PostgreSQL: the database `candidly_bench_calls` beside the one
+   DATABASE_URL names), and each recruiter is given a phone line.
+2. A call log of `--rows` rows is written to var/bench-calls.csv: calls with candidates
+   (their own numbers, written in E.164 or in national form), with hiring managers, and 2%
+   with numbers nobody has; both directions; answered, missed and voicemail; over a year; no
+   call ids, so each call is known by a hash of what it is.
+3. Ours: `call_command("import-calls", FILE, "--bulk")`: reading, matching, looking up what
+   is already present, writing in chunks, and the obligations rebuild at the end.
+4. Reference: the activity rows the import wrote, read back, deleted, and inserted again with
+   `lib.bulk.bulk_insert` in the same chunks, one transaction each, into the same table.
+5. Re-import: the same command on the same file again (it must add nothing).
+6. One by one: `--one-by-one` on a sample of fresh rows (rolled back), to show why large
+   files take the bulk path.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.setup import ROOT
+
+SCRATCH_PG = "candidly_bench_calls"
+LINE_PREFIX = "+1802555"  # recruiters' desk lines: an area code the demo never uses
+NOBODY_PREFIX = "+1907555"
+
+
+def scratch_environment() -> dict:
+    """The environment for a child process pointed at a fresh scratch database."""
+    env = dict(os.environ)
+    if env.get("DATABASE_URL"):
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_PG}")
+            conn.execute(f"CREATE DATABASE {SCRATCH_PG}")
+        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{SCRATCH_PG}"
+    else:
+        path = ROOT / "var" / "bench-calls.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        env["SQLITE_PATH"] = str(path)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "candidly.settings")
+    env["CANDIDLY_BENCH_SCRATCH"] = "1"
+    return env
+
+
+def run_in_process(rows: int, candidates: int, sample: int) -> dict:
+    """Run this benchmark in a child process against a scratch database; its figures."""
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.calls", "--rows", str(rows), "--candidates",
+         str(candidates), "--one-by-one-sample", str(sample), "--json"],
+        env=scratch_environment(), cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def report(result: dict, report_rate) -> None:
+    rows = result["rows"]
+    raw = result["raw_rows"] / result["raw_seconds"]
+    ours = rows / result["import_seconds"]
+    report_rate(
+        f"call-log import, {rows:,} rows (bulk path)",
+        ours,
+        raw,
+        f"rows/s: import-calls (read, match, write, obligations rebuild) vs bulk_insert of "
+        f"the same {result['raw_rows']:,} activity rows",
+    )
+    phases = result["phases"]
+    print(
+        f"{'':<62} {'':>12} {'':>12} {'':>7}  import split: "
+        + ", ".join(f"{name} {seconds:,.1f} s" for name, seconds in phases.items())
+        + f"; {result['imported']:,} imported, {result['unmatched']:,} unmatched, "
+        f"{result['callbacks_opened']:,} callbacks opened"
+    )
+    again = rows / result["reimport_seconds"]
+    report_rate(
+        "call-log re-import of the same file (adds nothing)",
+        again,
+        ours,
+        f"rows/s: the second run vs the first; {result['reimport_duplicates']:,} already present",
+    )
+    if result.get("one_by_one_rows"):
+        one = result["one_by_one_rows"] / result["one_by_one_seconds"]
+        report_rate(
+            f"call-log import one by one, {result['one_by_one_rows']:,} rows",
+            one,
+            ours,
+            "rows/s: activity_log per row (upkeep as it goes) vs the bulk path above",
+        )
+
+
+# --- the child process -----------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--candidates", type=int, default=20_000)
+    parser.add_argument("--one-by-one-sample", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--json", action="store_true", help="print only the figures, as JSON")
+    args = parser.parse_args()
+    if os.environ.get("CANDIDLY_BENCH_SCRATCH") != "1":  # never the database you work in
+        os.environ.update(scratch_environment())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "candidly.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from candidly.demo.builder import DemoBuilder
+
+    say = (lambda *a: None) if args.json else print
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    started = time.perf_counter()
+    DemoBuilder(candidates=args.candidates).build()
+    say(f"demo agency of {args.candidates:,} candidates built in "
+        f"{time.perf_counter() - started:,.0f} s")  # fmt: skip
+    rng = random.Random(args.seed)
+    path = ROOT / "var" / "bench-calls.csv"
+    started = time.perf_counter()
+    _write_log(path, args.rows, rng)
+    say(f"{args.rows:,}-row call log written in {time.perf_counter() - started:,.0f} s: {path}")
+    result = measure(path, args.rows, args.one_by_one_sample, rng)
+    say(json.dumps(result, indent=2))
+    print(json.dumps(result))
+
+
+def _write_log(path: Path, rows: int, rng: random.Random) -> None:
+    from candidly.accounts.models import User
+    from candidly.calls.services import recruiter_line_add
+    from candidly.people.contacts import format_phone
+    from candidly.people.models import Candidate, ContactPoint
+
+    users = list(User.objects.order_by("pk").values_list("pk", flat=True))
+    lines = {}
+    for i, pk in enumerate(users):
+        lines[pk] = recruiter_line_add(
+            user=User.objects.get(pk=pk), number=f"{LINE_PREFIX}{1000 + i:04d}"
+        ).number
+    owners = dict(Candidate.objects.values_list("pk", "owner_id"))
+    candidates, managers = [], []
+    for value, cand, _ in ContactPoint.objects.filter(kind="phone").values_list(
+        "value", "candidate_id", "hiring_manager_id"
+    ):
+        if cand:
+            candidates.append((value, lines.get(owners.get(cand))))
+        else:
+            managers.append((value, None))
+    all_lines = list(lines.values())
+    national = {v: format_phone(v) for v, _ in candidates[: len(candidates) // 4]}
+    end = datetime.now(UTC) - timedelta(hours=1)
+    span = 365 * 24 * 3600
+    dispositions = ["answered"] * 11 + ["missed"] * 5 + ["voicemail"] * 4
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write("direction,from,to,start,duration,disposition\n")
+        for _ in range(rows):
+            pick = rng.random()
+            if pick < 0.95:
+                person, line = rng.choice(candidates)
+            elif pick < 0.98:
+                person, line = rng.choice(managers)
+            else:
+                person, line = f"{NOBODY_PREFIX}{rng.randrange(10_000):04d}", None
+            if line is None or rng.random() < 0.2:
+                line = rng.choice(all_lines)
+            person = national.get(person, person)
+            inbound = rng.random() < 0.4
+            disposition = rng.choice(dispositions)
+            seconds = rng.randrange(20, 1800) if disposition == "answered" else rng.randrange(40)
+            at = end - timedelta(seconds=rng.randrange(span))
+            caller, called = (person, line) if inbound else (line, person)
+            f.write(
+                f"{'inbound' if inbound else 'outbound'},{caller},{called},"
+                f"{at:%Y-%m-%dT%H:%M:%S}Z,{seconds},{disposition}\n"
+            )
+
+
+def measure(path: Path, rows: int, sample: int, rng: random.Random) -> dict:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from candidly.activity.models import Activity
+    from candidly.calls import importer
+    from candidly.lib.bulk import bulk_insert, bulk_session, refresh_statistics
+    from candidly.obligations.models import Obligation
+    from candidly.obligations.rebuild import obligations_rebuild
+
+    # Ours: the command, with the time of its obligations rebuild noted.
+    rebuild_seconds = []
+    real_rebuild = importer.obligations_rebuild
+
+    def timed_rebuild():
+        started = time.perf_counter()
+        result = real_rebuild()
+        rebuild_seconds.append(time.perf_counter() - started)
+        return result
+
+    importer.obligations_rebuild = timed_rebuild
+    out = StringIO()
+    started = time.perf_counter()
+    call_command("import-calls", str(path), "--bulk", "--json", verbosity=0, stdout=out)
+    import_seconds = time.perf_counter() - started
+    importer.obligations_rebuild = real_rebuild
+    first = json.loads(out.getvalue())
+    imported = first["imported"]
+    assert imported == Activity.objects.filter(source=importer.SOURCE_CSV).count()
+
+    # Reference: the same rows, read back, deleted, and inserted again in the same chunks.
+    columns = ("id", *importer.COLUMNS)
+    meta = Activity._meta
+    db_columns = ", ".join(meta.get_field(c).column for c in columns)
+    table, obligations = meta.db_table, Obligation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {db_columns} FROM {table} WHERE source = %s ORDER BY id", [importer.SOURCE_CSV]
+        )
+        written = [tuple(_naive(v) for v in row) for row in cursor.fetchall()]
+    with transaction.atomic(), connection.cursor() as cursor:
+        mine = f"SELECT id FROM {table} WHERE source = %s"
+        cursor.execute(
+            f"DELETE FROM {obligations} WHERE activity_id IN ({mine}) OR met_by_id IN ({mine})",
+            [importer.SOURCE_CSV, importer.SOURCE_CSV],
+        )
+        cursor.execute(f"DELETE FROM {table} WHERE source = %s", [importer.SOURCE_CSV])
+    refresh_statistics(Activity)
+    with bulk_session():
+        started = time.perf_counter()
+        for i in range(0, len(written), importer.CHUNK):
+            with transaction.atomic():
+                bulk_insert(Activity, columns, written[i : i + importer.CHUNK])
+        raw_seconds = time.perf_counter() - started
+    assert Activity.objects.filter(source=importer.SOURCE_CSV).count() == imported
+    obligations_rebuild()  # the obligations the deletion took, back (untimed)
+
+    # Re-import: nothing to add.
+    out = StringIO()
+    started = time.perf_counter()
+    call_command("import-calls", str(path), "--bulk", "--json", verbosity=0, stdout=out)
+    reimport_seconds = time.perf_counter() - started
+    again = json.loads(out.getvalue())
+    assert again["imported"] == 0 and again["duplicates"] == imported
+
+    # One by one, on fresh rows (the last `sample` lines, moved a minute): rolled back.
+    one_by_one_seconds = None
+    if sample:
+        with path.open(encoding="utf-8") as f:
+            header = f.readline()
+            lines = f.readlines()[-sample:]
+        fresh = path.with_name("bench-calls-sample.csv")
+        with fresh.open("w", encoding="utf-8") as f:
+            f.write(header)
+            for line in lines:
+                *head, start, duration, disposition = line.split(",")
+                moved = datetime.fromisoformat(start) - timedelta(seconds=61)
+                f.write(",".join([*head, f"{moved:%Y-%m-%dT%H:%M:%S}Z", duration, disposition]))
+        with transaction.atomic():
+            out = StringIO()
+            started = time.perf_counter()
+            call_command(
+                "import-calls", str(fresh), "--one-by-one", "--json", verbosity=0, stdout=out
+            )
+            one_by_one_seconds = time.perf_counter() - started
+            transaction.set_rollback(True)
+    return {
+        "rows": rows,
+        "imported": imported,
+        "unmatched": first["unmatched"],
+        "callbacks_opened": first["callbacks_opened"],
+        "refused": len(first["refused"]),
+        "import_seconds": import_seconds,
+        "phases": {
+            "reading, matching and writing": import_seconds - sum(rebuild_seconds),
+            "obligations rebuild": sum(rebuild_seconds),
+        },
+        "raw_rows": len(written),
+        "raw_seconds": raw_seconds,
+        "reimport_seconds": reimport_seconds,
+        "reimport_duplicates": again["duplicates"],
+        "one_by_one_rows": sample,
+        "one_by_one_seconds": one_by_one_seconds,
+    }
+
+
+def _naive(value):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+if __name__ == "__main__":
+    main()
