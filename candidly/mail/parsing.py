@@ -344,10 +344,12 @@ def is_automated(h: dict[str, str], content_type: str, from_address: str, subjec
 
 # --- HTML to text ------------------------------------------------------------------------------
 
-_BLOCK = {
-    "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "pre", "hr", "section", "article", "header", "footer", "address", "dd", "dt",
+# Tags that end a paragraph (a blank line) and those that end a line.
+_PARAGRAPH = {
+    "p", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr",
+    "section", "article", "header", "footer", "address", "dl",
 }  # fmt: skip
+_LINE = {"br", "div", "tr", "dd", "dt", "li"}
 _SKIP = {"script", "style", "head", "title", "template", "noscript", "svg", "iframe", "object"}
 
 
@@ -360,21 +362,27 @@ class _TextOfHtml(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in _SKIP:
             self.skipping += 1
-        elif tag in _BLOCK:
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag in _PARAGRAPH:
+            self.out.append("\n\n")
+        elif tag in _LINE:
             self.out.append("\n")
-            if tag == "li":
-                self.out.append("- ")
-        elif tag == "td" or tag == "th":
+        elif tag in ("td", "th"):
             self.out.append(" ")
 
     def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCK:
+        if tag in _LINE:
             self.out.append("\n")
+        elif tag in _PARAGRAPH:
+            self.out.append("\n\n")
 
     def handle_endtag(self, tag):
         if tag in _SKIP:
             self.skipping = max(0, self.skipping - 1)
-        elif tag in _BLOCK:
+        elif tag in _PARAGRAPH:
+            self.out.append("\n\n")
+        elif tag in _LINE and tag != "li":
             self.out.append("\n")
 
     def handle_data(self, data):
@@ -391,7 +399,7 @@ def html_to_text(html: str) -> str:
     except Exception:  # noqa: BLE001 - whatever was read before the breakage is kept
         pass
     text = "".join(parser.out)
-    lines = [line.strip() for line in text.split("\n")]
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
