@@ -353,3 +353,18 @@ def test_the_worker_queues_mailbox_syncs_in_its_periodic_pass(
     assert MailMessage.objects.count() == 2
     connection.refresh_from_db()
     assert connection.last_synced_at is not None
+
+
+def test_a_folder_with_spaces_and_accents(connection, imap_account):
+    folder = "Bewerbungen & Ä 2026"
+    imap = imap_account.client()
+    assert imap.create('"Bewerbungen &- &AMQ- 2026"')[0] == "OK"  # modified UTF-7, as sent
+    imap.logout()
+    imap_account.append(mail(1), folder='"Bewerbungen &- &AMQ- 2026"')
+    MailboxConnection.objects.filter(pk=connection.pk).update(folder=folder)
+    connection.refresh_from_db()
+
+    result, report = sync(connection)
+
+    assert result.ok, result.error
+    assert report.imported == 1

@@ -76,6 +76,9 @@ def _check(connection: MailboxConnection) -> None:
         errors["username"] = "Enter the user name of the mailbox."
     if not connection.folder.strip():
         errors["folder"] = "Enter the folder to read (usually INBOX)."
+    for name in ("host", "username", "folder"):
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in getattr(connection, name)):
+            errors.setdefault(name, "That cannot contain control characters.")
     if not connection.use_tls and not settings.MAIL_IMAP_ALLOW_PLAIN:
         errors["use_tls"] = (
             "The password would cross the network unencrypted: connect with TLS "

@@ -82,8 +82,7 @@ def folder_name(name: str) -> str:
         else:
             pending.append(ch)
     flush()
-    quoted = "".join(out).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{quoted}"'
+    return _quoted("".join(out))
 
 
 def tls_context() -> ssl.SSLContext:
@@ -137,7 +136,7 @@ def mailbox_open(connection: MailboxConnection) -> imaplib.IMAP4:
             except imaplib.IMAP4.error as exc:
                 raise MailboxError(f"{where} does not offer STARTTLS: {_words(exc)}.") from None
         try:
-            imap.login(connection.username, password)
+            _log_in(imap, connection.username, password)
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:
@@ -145,12 +144,32 @@ def mailbox_open(connection: MailboxConnection) -> imaplib.IMAP4:
             raise MailboxError(
                 f"The server refused the user name or password ({reason})."
             ) from None
+        except UnicodeEncodeError:
+            raise MailboxError(
+                "The user name or password has characters this server cannot take "
+                "(it offers no AUTH=PLAIN); use an app password."
+            ) from None
     except BaseException as exc:
         _close(imap)
         if isinstance(exc, _DROPS):
             raise MailboxError(f"The connection to {where} was lost: {_words(exc)}.") from None
         raise
     return imap
+
+
+@sensitive_variables("password")
+def _log_in(imap: imaplib.IMAP4, username: str, password: str) -> None:
+    """SASL PLAIN where offered (any characters, sent as UTF-8), else LOGIN (ASCII only,
+    both quoted so that no character can end the command early)."""
+    if "AUTH=PLAIN" in imap.capabilities:
+        credentials = b"\0" + username.encode() + b"\0" + password.encode()
+        imap.authenticate("PLAIN", lambda challenge: credentials)
+    else:
+        imap.login(_quoted(username), password)  # imaplib quotes the password itself
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _close(imap: imaplib.IMAP4) -> None:
@@ -330,8 +349,8 @@ def _read_folder(imap, connection, report, result, batch_size, progress) -> None
     found = new_messages(imap, connection.last_uid)
     limit = settings.MAIL_SYNC_MAX_MESSAGE_BYTES
     done = 0
+    sizes = dict(found)
     for batch in batches(found, batch_size):
-        sizes = dict(found)
         wanted = [uid for uid in batch if sizes[uid] <= limit]
         raws = fetch(imap, wanted) if wanted else {}
         for uid in batch:
