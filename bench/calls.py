@@ -12,7 +12,7 @@ Run in its own process against a scratch database (`make bench` does this):
    (their own numbers, written in E.164 or in national form), with hiring managers, and 2%
    with numbers nobody has; both directions; answered, missed and voicemail; over a year; no
    call ids, so each call is known by a hash of what it is.
-3. Ours: `call_command("import-calls", FILE, "--bulk")`: reading, matching, looking up what
+3. Ours: `call_command("import_calls", FILE, "--bulk")`: reading, matching, looking up what
    is already present, writing in chunks, and the obligations rebuild at the end.
 4. Reference: the activity rows the import wrote, read back, deleted, and inserted again with
    `lib.bulk.bulk_insert` in the same chunks, one transaction each, into the same table.
@@ -217,7 +217,7 @@ def measure(path: Path, rows: int, sample: int, rng: random.Random) -> dict:
     importer.obligations_rebuild = timed_rebuild
     out = StringIO()
     started = time.perf_counter()
-    call_command("import-calls", str(path), "--bulk", "--json", verbosity=0, stdout=out)
+    call_command("import_calls", str(path), "--bulk", "--json", verbosity=0, stdout=out)
     import_seconds = time.perf_counter() - started
     importer.obligations_rebuild = real_rebuild
     first = json.loads(out.getvalue())
@@ -254,7 +254,7 @@ def measure(path: Path, rows: int, sample: int, rng: random.Random) -> dict:
     # Re-import: nothing to add.
     out = StringIO()
     started = time.perf_counter()
-    call_command("import-calls", str(path), "--bulk", "--json", verbosity=0, stdout=out)
+    call_command("import_calls", str(path), "--bulk", "--json", verbosity=0, stdout=out)
     reimport_seconds = time.perf_counter() - started
     again = json.loads(out.getvalue())
     assert again["imported"] == 0 and again["duplicates"] == imported
@@ -276,7 +276,7 @@ def measure(path: Path, rows: int, sample: int, rng: random.Random) -> dict:
             out = StringIO()
             started = time.perf_counter()
             call_command(
-                "import-calls", str(fresh), "--one-by-one", "--json", verbosity=0, stdout=out
+                "import_calls", str(fresh), "--one-by-one", "--json", verbosity=0, stdout=out
             )
             one_by_one_seconds = time.perf_counter() - started
             transaction.set_rollback(True)

@@ -41,7 +41,7 @@ def run(tmp_path, text: str | bytes, *args, name="calls.csv") -> dict:
     else:
         path.write_bytes(text)
     out = StringIO()
-    call_command("import-calls", str(path), "--json", *args, stdout=out)
+    call_command("import_calls", str(path), "--json", *args, stdout=out)
     return json.loads(out.getvalue())
 
 
@@ -181,7 +181,7 @@ def test_a_file_without_the_needed_columns_is_refused_whole(tmp_path, candidate)
     path.write_text(f"Caller,When\n{JORDAN},{ago(hours=1)}\n")
     out = StringIO()
     with pytest.raises(CommandError, match="missing columns: to, disposition, start"):
-        call_command("import-calls", str(path), "--json", stdout=out)
+        call_command("import_calls", str(path), "--json", stdout=out)
     report = json.loads(out.getvalue())
     assert (
         report["imported"] == 0 and "the header has: Caller, When" in report["refused"][0]["reason"]

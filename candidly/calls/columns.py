@@ -12,7 +12,8 @@ header may spell them in any case, with spaces, dashes or underscores):
   to           the number called.
   start        when the call started: ISO 8601 with an offset (2025-03-04T14:05:00-05:00,
                …Z), or Unix seconds. A time without an offset is read in --time-zone
-               (default: the site's TIME_ZONE); a time the clocks skip that day is refused.
+               (default: the site's TIME_ZONE); a time the clocks skip that day is refused,
+               and one they pass twice is read as the first.
                Instead of start, a file may give `date` and `time` in two columns.
   duration     seconds (95), or [H:]MM:SS (1:35). Blank means 0. Minutes invested are
                rounded up, at most 1,440.
@@ -152,8 +153,8 @@ def columns_of(header: list[str], mapping: dict[str, str] | None = None) -> dict
         shown = ", ".join(h.strip() for h in header if h.strip()) or "none"
         raise Refused(
             f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
-            f"(the header has: {shown[:300]}); name yours with a mapping such as "
-            f"“Their Column={missing[0]}”"
+            f"(the header has: {shown[:300]}); name yours with a column mapping "
+            f'(--map "Their Column={missing[0]}")'
         )
     return found
 

@@ -104,8 +104,8 @@ class Command(BaseCommand):
             task = progress.add_task("Importing calls", total=count_rows(stream))
             try:
                 report, importer = calls_import(
-                    stream=stream, name=file, recruiter=user, time_zone=time_zone,
-                    region=region, date_format=date_format, encoding=encoding,
+                    stream=stream, name="stdin" if file == "-" else file, recruiter=user,
+                    time_zone=time_zone, region=region, date_format=date_format, encoding=encoding,
                     mapping=mapping, bulk=bulk, progress=lambda n: progress.advance(task, n),
                 )  # fmt: skip
             except ValidationError as exc:
