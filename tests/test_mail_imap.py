@@ -297,15 +297,14 @@ def test_sync_mail_command_fails_when_a_mailbox_cannot_be_read(connection, imap_
     assert "Could not connect to 127.0.0.1:1" in refused[0]["reason"]
 
 
-def test_the_periodic_pass_queues_each_due_mailbox_once(
-    connection, imap_account, django_capture_on_commit_callbacks
-):
+# The worker closes its database connection between tasks: these tests commit for real.
+@pytest.mark.django_db(transaction=True)
+def test_the_periodic_pass_queues_each_due_mailbox_once(connection, imap_account):
     imap_account.append(mail(1))
     now = timezone.now()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        assert queue_mail_syncs(now) == 1
-        assert queue_mail_syncs(now) == 0  # a second worker's pass finds it taken
+    assert queue_mail_syncs(now) == 1  # the task is enqueued when the pass commits
+    assert queue_mail_syncs(now) == 0  # a second worker's pass finds it taken
 
     tasks = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
     assert tasks == [("candidly.mail.tasks.sync_mailbox", {"args": [connection.pk], "kwargs": {}})]
@@ -318,8 +317,7 @@ def test_the_periodic_pass_queues_each_due_mailbox_once(
     assert DBTaskResult.objects.get().return_value["imported"] == 1
 
     # Its time comes round again.
-    with django_capture_on_commit_callbacks(execute=True):
-        assert queue_mail_syncs(connection.next_sync_at) == 1
+    assert queue_mail_syncs(connection.next_sync_at) == 1
 
 
 def test_the_task_skips_a_disabled_or_deleted_connection(connection, imap_account):
@@ -341,14 +339,11 @@ def test_imap_error_responses_are_reported_not_raised(connection, imap_account):
     assert [r.item for r in report.refused] == [f"mailbox {connection}"]
 
 
-def test_the_worker_queues_mailbox_syncs_in_its_periodic_pass(
-    connection, imap_account, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_queues_mailbox_syncs_in_its_periodic_pass(connection, imap_account):
     imap_account.append(mail(1), mail(2))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("worker", "--once", stdout=StringIO())  # queues the sync on commit
-    call_command("worker", "--once", "--no-schedule", stdout=StringIO())  # and runs it
+    call_command("worker", "--once", stdout=StringIO())  # queues the sync, and runs it
 
     assert MailMessage.objects.count() == 2
     connection.refresh_from_db()
