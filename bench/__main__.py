@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-rebuild", action="store_true", help="no obligations rebuild (minutes at 1M)"
     )
+    parser.add_argument(
+        "--skip-candidate-import", action="store_true", help="no candidate file import"
+    )
     args = parser.parse_args()
 
     where = configure(args.candidates)
@@ -88,6 +91,10 @@ def main() -> None:
             figures=not args.skip_obligations,
             rebuild=not args.skip_rebuild,
         )
+    if not args.skip_candidate_import:
+        from bench import candidate_import
+
+        candidate_import.run(report_rate)
     if not args.skip_insert:
         result = _insert(args.insert_sample)
         ours = result["builder_rows"] / result["builder_seconds"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from candidly.accounts.models import User
@@ -29,7 +30,6 @@ from candidly.candidate_import.models import DuplicateSuggestion, ImportedRecord
 from candidly.candidate_import.records import CandidateRecord, clean_text
 from candidly.people.contacts import normalize_contact
 from candidly.people.models import Candidate, ContactPoint, HiringManager
-from candidly.people.selectors import person_by_contact
 from candidly.people.services import (
     MAX_CONTACT_LENGTH,
     candidate_create,
@@ -134,8 +134,15 @@ def _who(person: Candidate | HiringManager) -> str:
 def _contact_matches(record: CandidateRecord, contacts: list[tuple[str, str]]):
     """Each person the item's contact points (or its link back) lead to, with how."""
     found: dict[tuple[str, int], tuple[Candidate | HiringManager, list[str]]] = {}
+    owners = {}
+    if contacts:  # one query for all of them (the unique kind-value index answers each)
+        wanted = Q()
+        for kind, value in contacts:
+            wanted |= Q(kind=kind, value=value)
+        points = ContactPoint.objects.filter(wanted).select_related("candidate", "hiring_manager")
+        owners = {(p.kind, p.value): p.person for p in points}
     for kind, value in contacts:
-        person = person_by_contact(kind, value)
+        person = owners.get((kind, value))
         if person is not None:
             key = (type(person).__name__, person.pk)
             found.setdefault(key, (person, []))[1].append(f"{KIND_LABELS[kind]} {value}")
