@@ -322,3 +322,18 @@ def test_ingest_takes_or_refuses_each_and_never_raises(recruiter, raws):
         message_ingest(raw=raw, mailbox_owner=recruiter, source="test", report=report)
     assert report.imported + report.duplicates + len(report.refused) == len(raws)
     assert MailMessage.objects.filter(source="test").count() >= report.imported
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        (b"Message-Idx: <no@x>\nMessage-ID: <yes@x>\nTo: a@b.example\n\nx", "yes@x"),
+        (b"message-id:\n <folded@x>\nTo: a@b.example\n\nx", "folded@x"),
+        (b"To: a@b.example\nMessage-Idea: <no@x>\n\nMessage-ID: <body@x>\n", None),
+    ],
+)
+def test_the_key_is_read_from_the_header_block_only(raw, key):
+    assert message_key(raw)[0] == (key or message_key(raw)[0])
+    if key is None:
+        assert message_key(raw)[0].startswith("sha256:")
+    assert parse_message(raw).key == message_key(raw)[0]

@@ -120,22 +120,39 @@ def content_hash(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
 
 
-_MESSAGE_ID_HEADER = re.compile(
-    rb"^message-id[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE | re.M
-)
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID_NAME = re.compile(rb"message-id[ \t]*:")
+
+
+def _header_block(raw: bytes) -> bytes:
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
+    return raw[: min(ends)] if ends else raw
 
 
 def raw_message_id(raw: bytes) -> str:
     """The Message-ID (without angle brackets) read straight from the raw header block, so an
     import can skip what it already has without parsing it; "" when there is none."""
-    end = _HEADER_END.search(raw)
-    head = raw[: end.start()] if end else raw
-    found = _MESSAGE_ID_HEADER.search(head)
-    if found is None:
-        return ""
-    value = found.group(1)[:MAX_HEADER_CHARS].decode("utf-8", "surrogateescape")
-    ids = _ids(header_text(value))
+    head = _header_block(raw).lower()
+    at = 0 if head.startswith(b"message-id") else None
+    search_from = 0
+    while True:
+        if at is None:
+            line = head.find(b"\nmessage-id", search_from)
+            if line < 0:
+                return ""
+            at = line + 1
+        name = _MESSAGE_ID_NAME.match(head, at)
+        if name:
+            break
+        search_from, at = at, None
+    start = name.end()
+    stop = start
+    while True:  # the value, with its folded continuation lines
+        stop = head.find(b"\n", stop)
+        if stop < 0 or head[stop + 1 : stop + 2] not in (b" ", b"\t"):
+            break
+        stop += 1
+    value = raw[start : (len(head) if stop < 0 else stop)][:MAX_HEADER_CHARS]
+    ids = _ids(header_text(value.decode("utf-8", "surrogateescape")))
     return clean(ids[0]) if ids else ""
 
 
@@ -287,7 +304,7 @@ def _addresses(h: dict[str, str], name: str, notes: list[str], names: dict[str, 
             not address
             or "@" not in address
             or len(address) > ADDRESS_MAX
-            or any(c.isspace() for c in address)
+            or len(address.split()) != 1
         ):
             continue
         address = clean(address)
