@@ -245,7 +245,7 @@ class TestCommand:
         path = tmp_path / "people.csv"
         path.write_text(HEADER + "Riley,Park,riley@example.com,,,,,,\n,,,,,,,,x\n")
         out = StringIO()
-        call_command("import-candidates", str(path), "--owner", "alex", stdout=out)
+        call_command("import_candidates", str(path), "--owner", "alex", stdout=out)
         riley = Candidate.objects.get(last_name="Park")
         assert out.getvalue().splitlines() == [
             f"+ people.csv, line 2: Riley Park — new candidate Riley Park (#{riley.pk})",
@@ -260,7 +260,7 @@ class TestCommand:
         good.write_bytes((HEADER + "Renée,Dubois,renee@example.com,,,,,,\n").encode("cp1252"))
         out = StringIO()
         call_command(
-            "import-candidates", str(tmp_path / "nope.csv"), str(good), "--json", stdout=out
+            "import_candidates", str(tmp_path / "nope.csv"), str(good), "--json", stdout=out
         )
         data = json.loads(out.getvalue())
         assert data == {
@@ -284,22 +284,22 @@ class TestCommand:
         path = tmp_path / "p.csv"
         path.write_text(HEADER)
         with pytest.raises(CommandError, match="--owner USERNAME"):
-            call_command("import-candidates", str(path))
+            call_command("import_candidates", str(path))
         with pytest.raises(CommandError, match="No active user called “zed”"):
-            call_command("import-candidates", str(path), "--owner", "zed")
+            call_command("import_candidates", str(path), "--owner", "zed")
 
     def test_a_bad_mapping_stops_before_anything_is_read(self, tmp_path, recruiter):
         path = tmp_path / "p.csv"
         path.write_text("Given\nAda\n")
         with pytest.raises(CommandError, match="--map: “age” is not a field"):
-            call_command("import-candidates", str(path), "--map", "Given=age")
+            call_command("import_candidates", str(path), "--map", "Given=age")
 
     def test_a_mapped_csv(self, tmp_path, recruiter):
         path = tmp_path / "p.csv"
         path.write_text("Given|x;Family;Mail\nAda;Lovelace;ada@example.com\n")
         out = StringIO()
         call_command(
-            "import-candidates",
+            "import_candidates",
             str(path),
             "--map",
             "Given|x=first_name,Family=last_name,Mail=email",
@@ -344,10 +344,10 @@ class TestJsonResumeExport:
         self, tmp_path, recruiter, candidate
     ):
         path = tmp_path / "jordan.json"
-        call_command("export-candidate", str(candidate.pk), "--out", str(path), stdout=StringIO())
+        call_command("export_candidate", str(candidate.pk), "--out", str(path), stdout=StringIO())
         before = _state()
         out = StringIO()
-        call_command("import-candidates", str(path), "--owner", "alex", "--json", stdout=out)
+        call_command("import_candidates", str(path), "--owner", "alex", "--json", stdout=out)
         data = json.loads(out.getvalue())
         assert (data["imported"], data["duplicates"], data["merged"], data["refused"]) == (
             0,
@@ -373,10 +373,10 @@ class TestJsonResumeExport:
 
     def test_export_command_prints_to_standard_output(self, candidate):
         out = StringIO()
-        call_command("export-candidate", str(candidate.pk), stdout=out)
+        call_command("export_candidate", str(candidate.pk), stdout=out)
         assert json.loads(out.getvalue())["basics"]["name"] == "Jordan Ellis"
         with pytest.raises(CommandError, match="No candidate #999999"):
-            call_command("export-candidate", "999999")
+            call_command("export_candidate", "999999")
 
 
 @override_settings(PHONE_DEFAULT_REGION="GB")
@@ -389,5 +389,5 @@ def test_a_single_user_is_the_owner_by_default(tmp_path, db):
     only = User.objects.create_user("solo")
     path = tmp_path / "p.csv"
     path.write_text(HEADER + "Ada,Byron,,,,,,,\n")
-    call_command("import-candidates", str(path), stdout=StringIO())
+    call_command("import_candidates", str(path), stdout=StringIO())
     assert Candidate.objects.get().owner == only
