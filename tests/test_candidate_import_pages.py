@@ -178,3 +178,14 @@ class TestDownload:
         resume = json.loads(response.content)
         assert resume["basics"]["email"] == "jordan.ellis@example.com"
         assert logged_in.get(reverse("candidate_json_resume", args=[999999])).status_code == 404
+
+
+def test_staff_see_suggestions_in_the_admin_read_only(client, lead, recruiter, candidate):
+    (suggestion,) = _hold(recruiter, candidate)
+    client.force_login(lead)
+    listing = client.get(reverse("admin:candidate_import_duplicatesuggestion_changelist"))
+    assert listing.status_code == 200 and "p.csv, line 2: Jordan Ellis" in listing.content.decode()
+    url = reverse("admin:candidate_import_duplicatesuggestion_change", args=[suggestion.pk])
+    client.post(url, {"state": "merged"})
+    suggestion.refresh_from_db()
+    assert suggestion.state == "pending"
