@@ -322,3 +322,34 @@ def test_a_chunk_that_cannot_be_written_whole_is_written_one_by_one(
         ("race@x", "imap"),
     }
     assert Activity.objects.count() == 2
+
+
+# --- the upload page -------------------------------------------------------------------------
+
+
+def test_upload_gives_the_same_report(logged_in, candidate, recruiter):
+    mbox = io.BytesIO()
+    mbox.write(b"From x Mon Jan  1 00:00:00 2024\n" + make(message_id="<u1@x>") + b"\n")
+    mbox.write(b"From x Mon Jan  1 00:00:00 2024\ngarbage without headers\n")
+    mbox.name = "export.mbox"
+    mbox.seek(0)
+    eml = io.BytesIO(make(message_id="<u2@x>", sender="who@else.example"))
+    eml.name = "note.eml"
+    response = logged_in.post("/mail/import/", {"files": [mbox, eml]})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>2</strong> imported" in page and "<strong>1</strong> refused" in page
+    assert "001-export.mbox#2" in page and "no headers: not an email message" in page
+    assert "candidly-mail-" not in page  # no server paths
+    assert MailMessage.objects.count() == 2
+
+    eml.seek(0)
+    response = logged_in.post("/mail/import/", {"files": [eml]}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert page.lstrip().startswith('<section id="report"')
+    assert "<strong>1</strong> already present" in page
+
+
+def test_upload_needs_a_file(logged_in):
+    response = logged_in.post("/mail/import/", {})
+    assert "This field is required" in response.content.decode()

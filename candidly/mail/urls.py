@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from candidly.mail import views_send, views_unmatched
+from candidly.mail import views_import, views_send, views_unmatched
 
 urlpatterns = [
     # Writing to a candidate, and a recruiter's own mailbox connections (views_send.py).
@@ -12,6 +12,8 @@ urlpatterns = [
     path("mail/mailboxes/<int:pk>/", views_send.mailbox_edit, name="mailbox_edit"),
     path("mail/mailboxes/<int:pk>/delete/", views_send.mailbox_delete, name="mailbox_delete"),
     path("mail/mailboxes/<int:pk>/read/", views_send.mailbox_sync_now, name="mailbox_sync"),
+    # Importing mail files from the web app (views_import.py).
+    path("mail/import/", views_import.mail_upload, name="mail_upload"),
     # Mail that matched nobody (views_unmatched.py).
     path("mail/unmatched/", views_unmatched.unmatched_list, name="mail_unmatched"),
     path(
