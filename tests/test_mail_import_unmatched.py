@@ -232,3 +232,16 @@ def test_the_admin_shows_messages_as_text_and_never_the_password(client, lead, r
     ):
         response = client.get(url)
         assert response.status_code == 200 and "CIPHERTEXT" not in response.content.decode()
+
+
+def test_match_again_after_people_were_added_elsewhere(logged_in, recruiter):
+    from candidly.people.services import candidate_create
+
+    message = store(recruiter)
+    page = logged_in.post("/mail/unmatched/match-again/", follow=True).content.decode()
+    assert "No waiting message matches anybody yet." in page
+    casey = candidate_create(first_name="Casey", last_name="N", emails=["casey.novak@mail.example"])
+    page = logged_in.post("/mail/unmatched/match-again/", follow=True).content.decode()
+    assert "1 message found their person." in page
+    message.refresh_from_db()
+    assert message.candidate == casey and message.activity.candidate == casey

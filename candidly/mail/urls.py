@@ -17,6 +17,11 @@ urlpatterns = [
     # Mail that matched nobody (views_unmatched.py).
     path("mail/unmatched/", views_unmatched.unmatched_list, name="mail_unmatched"),
     path(
+        "mail/unmatched/match-again/",
+        views_unmatched.unmatched_match_again,
+        name="mail_unmatched_match_again",
+    ),
+    path(
         "mail/unmatched/<int:pk>/",
         views_unmatched.unmatched_detail,
         name="mail_unmatched_detail",

@@ -24,6 +24,7 @@ from candidly.mail.services import (
     message_attach,
     message_create_candidate,
     message_dismiss,
+    unmatched_rematch,
 )
 from candidly.people.models import Candidate, HiringManager
 
@@ -170,6 +171,19 @@ def unmatched_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("mail_unmatched_detail", pk=message.pk)
     messages.success(request, "Set aside.")
     return _done(request, message)
+
+
+@require_POST
+def unmatched_match_again(request: HttpRequest) -> HttpResponse:
+    """After people or addresses were added elsewhere (a candidate import, say)."""
+    recorded = unmatched_rematch(owner=request.user)
+    messages.success(
+        request,
+        f"{recorded} message{'s' if recorded != 1 else ''} found their person."
+        if recorded
+        else "No waiting message matches anybody yet.",
+    )
+    return redirect("mail_unmatched")
 
 
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
