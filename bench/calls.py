@@ -5,10 +5,10 @@ Run in its own process against a scratch database (`make bench` does this):
 
     python -m bench.calls --rows 1000000 --candidates 20000
 
-1. A demo agency of `--candidates` candidates is built in the scratch database (SQLite:
-   var/bench-calls.sqlite3; PostgreSQL: the database `candidly_bench_calls` beside the one
-   DATABASE_URL names), and each recruiter is given a phone line.
-2. A call log of `--rows` rows is written to var/bench-calls.csv: calls with candidates
+1. A demo agency of `--candidates` candidates is built in a scratch database of this run's
+   own (SQLite: var/bench-calls-PID.sqlite3; PostgreSQL: a database `candidly_bench_calls_PID`
+   beside the one DATABASE_URL names), removed at the end; each recruiter gets a phone line.
+2. A call log of `--rows` rows is written to var/bench-calls-PID.csv: calls with candidates
    (their own numbers, written in E.164 or in national form), with hiring managers, and 2%
    with numbers nobody has; both directions; answered, missed and voicemail; over a year; no
    call ids, so each call is known by a hash of what it is.
@@ -38,34 +38,58 @@ NOBODY_PREFIX = "+1907555"
 
 
 def scratch_environment() -> dict:
-    """The environment for a child process pointed at a fresh scratch database."""
+    """The environment for a child process pointed at a fresh scratch database of its own
+    (named after this process, so that two runs side by side never share one)."""
     env = dict(os.environ)
+    tag = str(os.getpid())
     if env.get("DATABASE_URL"):
         import psycopg
 
+        name = f"{SCRATCH_PG}_{tag}"
         with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_PG}")
-            conn.execute(f"CREATE DATABASE {SCRATCH_PG}")
-        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{SCRATCH_PG}"
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
     else:
-        path = ROOT / "var" / "bench-calls.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
-        env["SQLITE_PATH"] = str(path)
+        env["SQLITE_PATH"] = str(ROOT / "var" / f"bench-calls-{tag}.sqlite3")
     env.setdefault("DJANGO_SETTINGS_MODULE", "candidly.settings")
-    env["CANDIDLY_BENCH_SCRATCH"] = "1"
+    env["CANDIDLY_BENCH_SCRATCH"] = tag
     return env
 
 
-def run_in_process(rows: int, candidates: int, sample: int) -> dict:
-    """Run this benchmark in a child process against a scratch database; its figures."""
+def _scratch_files(tag: str) -> list[Path]:
+    var = ROOT / "var"
+    names = [f"bench-calls-{tag}.csv", f"bench-calls-{tag}-sample.csv"]
+    names += [f"bench-calls-{tag}.sqlite3{suffix}" for suffix in ("", "-wal", "-shm")]
+    return [var / name for name in names]
+
+
+def _remove_scratch(env: dict) -> None:
+    tag = env["CANDIDLY_BENCH_SCRATCH"]
+    for path in _scratch_files(tag):
+        path.unlink(missing_ok=True)
+    if os.environ.get("DATABASE_URL"):
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_PG}_{tag}")
+
+
+def run_in_process(rows: int, candidates: int, sample: int, *, quiet: bool = True) -> dict:
+    """Run this benchmark in a child process against a scratch database; its figures. The
+    scratch database and files are removed afterwards."""
     import subprocess
 
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.calls", "--rows", str(rows), "--candidates",
-         str(candidates), "--one-by-one-sample", str(sample), "--json"],
-        env=scratch_environment(), cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+    env = scratch_environment()
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.calls", "--rows", str(rows), "--candidates",
+             str(candidates), "--one-by-one-sample", str(sample)],
+            env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if quiet else None, text=True,
+        ).stdout  # fmt: skip
+    finally:
+        _remove_scratch(env)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -115,9 +139,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", action="store_true", help="print only the figures, as JSON")
     args = parser.parse_args()
-    if os.environ.get("CANDIDLY_BENCH_SCRATCH") != "1":  # never the database you work in
-        os.environ.update(scratch_environment())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "candidly.settings")
+    tag = os.environ.get("CANDIDLY_BENCH_SCRATCH")
+    if tag is None:  # never the database you work in: run again in a scratch one
+        result = run_in_process(args.rows, args.candidates, args.one_by_one_sample, quiet=False)
+        print(json.dumps(result, indent=None if args.json else 2))
+        return
     import django
 
     django.setup()
@@ -125,7 +151,9 @@ def main() -> None:
 
     from candidly.demo.builder import DemoBuilder
 
-    say = (lambda *a: None) if args.json else print
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
@@ -133,12 +161,11 @@ def main() -> None:
     say(f"demo agency of {args.candidates:,} candidates built in "
         f"{time.perf_counter() - started:,.0f} s")  # fmt: skip
     rng = random.Random(args.seed)
-    path = ROOT / "var" / "bench-calls.csv"
+    path, sample_path = _scratch_files(tag)[:2]
     started = time.perf_counter()
     _write_log(path, args.rows, rng)
     say(f"{args.rows:,}-row call log written in {time.perf_counter() - started:,.0f} s: {path}")
-    result = measure(path, args.rows, args.one_by_one_sample, rng)
-    say(json.dumps(result, indent=2))
+    result = measure(path, sample_path, args.rows, args.one_by_one_sample)
     print(json.dumps(result))
 
 
@@ -192,7 +219,7 @@ def _write_log(path: Path, rows: int, rng: random.Random) -> None:
             )
 
 
-def measure(path: Path, rows: int, sample: int, rng: random.Random) -> dict:
+def measure(path: Path, fresh: Path, rows: int, sample: int) -> dict:
     from io import StringIO
 
     from django.core.management import call_command
@@ -265,7 +292,6 @@ def measure(path: Path, rows: int, sample: int, rng: random.Random) -> dict:
         with path.open(encoding="utf-8") as f:
             header = f.readline()
             lines = f.readlines()[-sample:]
-        fresh = path.with_name("bench-calls-sample.csv")
         with fresh.open("w", encoding="utf-8") as f:
             f.write(header)
             for line in lines:
