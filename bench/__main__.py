@@ -23,6 +23,7 @@ GOALS = {
     "today": "median < 30 ms, a constant number of queries, ≤ 3× hand-written SQL",
     "scorecard": "< 1 s for 50 recruiters × 12 months",
     "upkeep": "adds ≤ 30% to activity_log",
+    "mail": "import ≥ 0.4× stdlib parse-only; re-import ≥ 5× the first and adds nothing",
 }
 
 
@@ -46,6 +47,8 @@ def main() -> None:
     parser.add_argument(
         "--skip-candidate-import", action="store_true", help="no candidate file import"
     )
+    parser.add_argument("--skip-mail", action="store_true", help="no mail import (minutes)")
+    parser.add_argument("--mail-messages", type=int, default=100_000)
     args = parser.parse_args()
 
     where = configure(args.candidates)
@@ -95,6 +98,10 @@ def main() -> None:
         from bench import candidate_import
 
         candidate_import.run(report_rate)
+    if not args.skip_mail:
+        from bench import mail
+
+        mail.run(args.mail_messages, 3_000, report_rate)
     if not args.skip_insert:
         result = _insert(args.insert_sample)
         ours = result["builder_rows"] / result["builder_seconds"]
