@@ -337,3 +337,17 @@ def test_the_key_is_read_from_the_header_block_only(raw, key):
     if key is None:
         assert message_key(raw)[0].startswith("sha256:")
     assert parse_message(raw).key == message_key(raw)[0]
+
+
+@pytest.mark.django_db
+def test_a_nul_anywhere_is_stored_without_it(recruiter):
+    raw = (
+        b"From: a\x00b <a@example.com>\nTo: b@example.com\nSubject: x\x00y\n"
+        b"Content-Type: text/plain; charset=ab\x00cd\n\nbo\x00dy\n"
+    )
+    report = ImportReport()
+    message = message_ingest(raw=raw, mailbox_owner=recruiter, source="test", report=report)
+    assert report.imported == 1, report.refused
+    message.refresh_from_db()
+    for text in (message.subject, message.from_name, message.body_text, message.parse_notes):
+        assert "\x00" not in text

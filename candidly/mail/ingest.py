@@ -27,7 +27,7 @@ from candidly.activity.models import Activity
 from candidly.activity.services import FUTURE_SLACK, activity_log
 from candidly.lib.importreport import ImportReport
 from candidly.mail.models import KEY_MAX, Attachment, MailIdentity, MailMessage
-from candidly.mail.parsing import MessageRefused, ParsedMessage, parse_message
+from candidly.mail.parsing import MessageRefused, ParsedMessage, clean, parse_message
 from candidly.people.models import Candidate, ContactPoint, HiringManager
 
 # Activities made from mail carry this source, whatever brought the message in (a file,
@@ -225,7 +225,7 @@ def message_values(
         "source": source[:30],
         "external_id": (external_id or "")[:300],
         "size": parsed.size,
-        "parse_notes": "\n".join(dict.fromkeys(parsed.notes)),
+        "parse_notes": clean("\n".join(dict.fromkeys(parsed.notes))),
         "created_at": now,
     }
 
