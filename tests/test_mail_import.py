@@ -353,3 +353,13 @@ def test_upload_gives_the_same_report(logged_in, candidate, recruiter):
 def test_upload_needs_a_file(logged_in):
     response = logged_in.post("/mail/import/", {})
     assert "This field is required" in response.content.decode()
+
+
+def test_a_mailbox_login_that_is_an_address_is_the_owners(candidate, recruiter):
+    from candidly.mail.models import MailboxConnection
+
+    MailboxConnection.objects.create(
+        user=recruiter, host="imap.example", username="ak@inbox.example"
+    )
+    message, _ = ingest(make(sender="ak@inbox.example", to="jordan.ellis@example.com"), recruiter)
+    assert message.direction == "outbound" and message.candidate == candidate

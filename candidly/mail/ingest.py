@@ -26,7 +26,13 @@ from candidly.accounts.models import User
 from candidly.activity.models import Activity
 from candidly.activity.services import FUTURE_SLACK, activity_log
 from candidly.lib.importreport import ImportReport
-from candidly.mail.models import KEY_MAX, Attachment, MailIdentity, MailMessage
+from candidly.mail.models import (
+    KEY_MAX,
+    Attachment,
+    MailboxConnection,
+    MailIdentity,
+    MailMessage,
+)
 from candidly.mail.parsing import MessageRefused, ParsedMessage, clean, parse_message
 from candidly.people.models import Candidate, ContactPoint, HiringManager
 
@@ -42,8 +48,14 @@ Person = Candidate | HiringManager
 
 
 def owner_addresses(user: User) -> frozenset[str]:
-    """The addresses a recruiter's own mail comes from."""
+    """The addresses a recruiter's own mail comes from: their User.email, their mail
+    identities, and the logins of their mailboxes that are addresses."""
     addresses = set(MailIdentity.objects.filter(user=user).values_list("address", flat=True))
+    addresses.update(
+        MailboxConnection.objects.filter(user=user, username__contains="@").values_list(
+            "username", flat=True
+        )
+    )
     if user.email:
         addresses.add(user.email)
     return frozenset(a.strip().lower() for a in addresses if a)
@@ -52,30 +64,18 @@ def owner_addresses(user: User) -> frozenset[str]:
 class AddressBook:
     """Normalised email address -> (side, person id), for candidates and hiring managers."""
 
-    def __init__(self, entries: dict[str, tuple[str, int]] | None = None, *, complete=False):
-        self.entries = entries or {}
-        self.complete = complete  # every address in the database is here
-
-    @classmethod
-    def everyone(cls) -> AddressBook:
-        rows = ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL).values_list(
-            "value", "candidate_id", "hiring_manager_id"
-        )
-        return cls(
-            {v: ("candidate", c) if c else ("hiring_manager", m) for v, c, m in rows},
-            complete=True,
-        )
+    def __init__(self):
+        self.entries: dict[str, tuple[str, int] | None] = {}  # None: belongs to nobody
 
     def load(self, addresses) -> None:
-        """Look up the given addresses not yet known (one query)."""
-        if self.complete:
-            return
+        """Look up the given addresses not looked up before (one query)."""
         missing = [a for a in addresses if a not in self.entries]
         if not missing:
             return
         rows = ContactPoint.objects.filter(
             kind=ContactPoint.Kind.EMAIL, value__in=missing
         ).values_list("value", "candidate_id", "hiring_manager_id")
+        self.entries.update(dict.fromkeys(missing))
         for v, c, m in rows:
             self.entries[v] = ("candidate", c) if c else ("hiring_manager", m)
 
