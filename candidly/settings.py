@@ -195,6 +195,13 @@ CALLS_WEBHOOK_SECRET = os.environ.get("CALLS_WEBHOOK_SECRET", "")
 # Candidate import (candidly/candidate_import): the largest file the upload page reads.
 CANDIDATE_IMPORT_MAX_BYTES = envint("CANDIDATE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
+# Calendars (candidly/calendars): the largest .ics file the upload page reads.
+CALENDAR_UPLOAD_MAX_BYTES = envint("CALENDAR_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
 # Functions the worker's periodic pass runs besides the reminders (candidly/reminders'
 # `candidly worker`); the mail app's queues a sync of each mailbox connection that is due.
 PERIODIC_PASSES = ["candidly.mail.tasks.queue_mail_syncs"]
+
+# Calendars (candidly/calendars): prep sessions imported from a calendar before they happened
+# are logged by the worker's periodic pass once their time has come.
+PERIODIC_PASSES = [*PERIODIC_PASSES, "candidly.calendars.services.calendar_prep_record_due"]
