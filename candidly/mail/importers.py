@@ -301,7 +301,7 @@ class MailImport:
             ids = self._activity_ids([a["external_id"] for a in wanted])
             new = [a for a in wanted if a["external_id"] not in ids]
             if new:
-                _insert(Activity, ACTIVITY_COLUMNS, new)
+                _insert(Activity, new)
                 ids.update(self._activity_ids([a["external_id"] for a in new]))
                 self.added_activities += len(new)
                 if not self.rebuild:
@@ -309,7 +309,7 @@ class MailImport:
         for p in pending:
             if p.activities:
                 p.values["activity_id"] = ids[p.activities[0]["external_id"]]
-        _insert(MailMessage, MESSAGE_COLUMNS, [p.values for p in pending])
+        _insert(MailMessage, [p.values for p in pending])
         with_files = [p for p in pending if p.parsed.attachments]
         if with_files:
             message_ids = dict(
@@ -329,7 +329,7 @@ class MailImport:
                 for p in with_files
                 for a in p.parsed.attachments
             ]
-            _insert(Attachment, ATTACHMENT_COLUMNS, files)
+            _insert(Attachment, files)
 
     def _activity_ids(self, external_ids: list[str]) -> dict[str, int]:
         return dict(
@@ -367,18 +367,11 @@ class MailImport:
         self.report.took(p.item.label, "; ".join([describe(p.values, p.people), *p.notes]))
 
 
-def _columns(model) -> tuple[str, ...]:
-    """Every column but the id, by attribute name (foreign keys as "<name>_id")."""
-    return tuple(f.attname for f in model._meta.concrete_fields if f.name != "id")
-
-
-ACTIVITY_COLUMNS = _columns(Activity)
-MESSAGE_COLUMNS = _columns(MailMessage)
-ATTACHMENT_COLUMNS = _columns(Attachment)
-
-
-def _insert(model, columns: tuple[str, ...], values: list[dict]) -> None:
-    # bulk_insert works on the driver's cursor: its errors are turned into Django's here.
+def _insert(model, values: list[dict]) -> None:
+    """Rows given as column values by attribute name ("candidate_id"); columns not given
+    take their database defaults. bulk_insert works on the driver's cursor: its errors are
+    turned into Django's here."""
+    columns = tuple(values[0])
     with connection.wrap_database_errors:
         bulk_insert(model, columns, _rows(values, columns))
 
