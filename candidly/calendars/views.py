@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from candidly.calendars.feed import feed_for, feed_ics, feed_url
 from candidly.calendars.forms import CalendarUploadForm
@@ -58,7 +58,7 @@ def calendar_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed, for calendar apps: the secret address is the only key."""
     feed = get_object_or_404(CalendarFeed.objects.select_related("recruiter"), token=token)
