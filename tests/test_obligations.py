@@ -140,6 +140,9 @@ def test_an_email_is_owed_a_reply_within_a_business_day_in_its_thread(recruiter,
     log(recruiter, candidate, kind="email", direction="outbound", thread="<other@x>",
         occurred_at=WED + timedelta(hours=1))  # fmt: skip
     assert only(kind="reply").state == "open"
+    log(recruiter, candidate, kind="email", direction="outbound", thread="<a@x>",
+        automated=True, occurred_at=WED + timedelta(minutes=90))  # fmt: skip
+    assert only(kind="reply").state == "open"  # the recruiter's auto-reply answers nothing
     reply = log(recruiter, candidate, kind="email", direction="outbound", thread="<a@x>",
                 occurred_at=WED + timedelta(hours=2))  # fmt: skip
     assert only(kind="reply").met_by == reply

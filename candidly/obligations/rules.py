@@ -94,7 +94,12 @@ def _reached(kinds=(A.CALL,)) -> Q:
 
 
 def meeting_activities(kind: str, policy: ServiceLevel | None = None) -> Q:
-    """Activities (with the obligation's person) that can meet an obligation of `kind`."""
+    """Activities (with the obligation's person) that can meet an obligation of `kind`;
+    never an automated message (an out-of-office answers nobody)."""
+    return Q(automated=False) & _meeting_activities(kind, policy)
+
+
+def _meeting_activities(kind: str, policy: ServiceLevel | None) -> Q:
     if kind == K.CALLBACK:
         q = _reached() | Q(kind=A.MEETING)
         if policy is not None and policy.callback_met_by_email_or_text:
@@ -116,6 +121,8 @@ def meeting_activities(kind: str, policy: ServiceLevel | None = None) -> Q:
 def meets(kind: str, activity: Activity, policy: ServiceLevel | None = None) -> bool:
     """Whether `activity` is of a sort that meets `kind` (the person is checked elsewhere)."""
     a = activity
+    if a.automated:
+        return False
     reached = a.kind == A.CALL and a.direction == "outbound" and a.outcome != "no_answer"
     if kind == K.CALLBACK:
         by_writing = (

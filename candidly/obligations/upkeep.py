@@ -73,6 +73,8 @@ def _meet(a: Activity) -> None:
     because it runs for every activity logged and building it through the ORM cost ten times
     the statement itself. The same choices as `rules.meets` and rebuild's passes; the
     rebuild-equals-upkeep property test holds them together."""
+    if a.automated:
+        return  # an auto-reply or bulk message answers nobody
     at = connection.ops.adapt_datetimefield_value(a.occurred_at)
     clauses: list[str] = []
     params: list = []
