@@ -49,6 +49,7 @@ def main() -> None:
     )
     parser.add_argument("--skip-mail", action="store_true", help="no mail import (minutes)")
     parser.add_argument("--mail-messages", type=int, default=100_000)
+    parser.add_argument("--skip-calendars", action="store_true", help="no .ics import or feed")
     args = parser.parse_args()
 
     where = configure(args.candidates)
@@ -102,6 +103,10 @@ def main() -> None:
         from bench import mail
 
         mail.run(args.mail_messages, 3_000, report_rate)
+    if not args.skip_calendars:
+        from bench import calendars
+
+        calendars.run(report_rate, report_ms)
     if not args.skip_insert:
         result = _insert(args.insert_sample)
         ours = result["builder_rows"] / result["builder_seconds"]

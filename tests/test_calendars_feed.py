@@ -122,12 +122,20 @@ def test_a_wrong_or_old_token_is_not_found(client, feed, recruiter):
 
 def test_names_cannot_add_events_or_properties_to_the_feed(client, feed, recruiter, requisition):
     sneaky = candidate_create(
-        first_name="Eve\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:x", last_name="Smith;CN=\"x\"",
+        first_name="Eve\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:x", last_name="Smith;CN=\"x\"\u2028Z",
         owner=recruiter, emails=["eve@example.com"],
     )  # fmt: skip
     _book(submission_create(candidate=sneaky, requisition=requisition), 2)
+    body = client.get(reverse("calendar_feed", args=[feed.token])).content
     (event,) = _events(client.get(reverse("calendar_feed", args=[feed.token])))
-    assert str(event["SUMMARY"]).startswith("Interview: Eve\nEND:VEVENT\nBEGIN:VEVENT\nUID:x Smith")
+    assert str(event["SUMMARY"]) == (
+        'Interview: Eve\nEND:VEVENT\nBEGIN:VEVENT\nUID:x Smith;CN="x" Z — Backend Engineer'
+    )
+    lines = body.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert lines.count(b"BEGIN:VEVENT") == 1 and b"\xe2\x80\xa8" not in body
+    attendee = next(a for a in event["ATTENDEE"] if "eve@" in str(a))
+    assert attendee.params["CN"] == 'Eve END:VEVENT BEGIN:VEVENT UID:x Smith;CN="x" Z'
 
 
 def test_the_feeds_queries_do_not_grow_with_its_events(client, feed, recruiter, submission):

@@ -436,6 +436,15 @@ def test_a_broken_file_refuses_per_event_and_the_rest_goes_on(recruiter, submiss
     assert Interview.objects.count() == 2
 
 
+def test_an_event_taken_without_a_line_it_could_not_read_says_so(recruiter, submission):
+    report = run(calendar(interview_event(lines=["SEQUENCE:soon", "not a property"])),
+                 recruiter=recruiter)  # fmt: skip
+    assert report.imported == 1
+    assert report.lines[0].note.endswith(
+        "(its SEQUENCE line; a line that is not a property could not be read and was left out)"
+    )
+
+
 def test_a_bad_time_zone_is_a_clear_error(recruiter):
     with pytest.raises(ValidationError, match="is not a time zone"):
         run(calendar(), recruiter=recruiter, time_zone="Mars/Olympus")

@@ -37,7 +37,7 @@ from candidly.activity.models import Activity
 from candidly.activity.services import activity_log
 from candidly.calendars.ics import Instance, Reading, read_ics
 from candidly.calendars.models import CalendarEvent, CalendarFeed
-from candidly.lib.importreport import ImportReport
+from candidly.lib.importreport import TAKEN, ImportReport
 from candidly.lib.timeutil import zone_or_none
 from candidly.people.models import Candidate, ContactPoint, HiringManager
 from candidly.pipeline.models import OPEN_STAGES, Interview, Submission
@@ -149,8 +149,12 @@ def _import_reading(reading: Reading, run: _Run) -> None:
     then = [i for i in reading.instances if _looks_like_prep(i, run)]
     for instance in sorted(first, key=_when) + sorted(then, key=_when):
         _take(instance, run)
+    by_uid: dict[str, list[CalendarEvent]] = {}
+    for event in run.existing.values():
+        by_uid.setdefault(event.uid, []).append(event)
     for series in reading.series:
-        _cancel_removed(series, run)
+        if any(e.recurrence_id not in series.recurrence_ids for e in by_uid.get(series.uid, ())):
+            _cancel_removed(series, by_uid[series.uid], run)
 
 
 def _when(instance: Instance) -> datetime:
@@ -205,6 +209,9 @@ def _take(instance: Instance, run: _Run) -> None:
         return
     if event is not None:
         run.existing[(event.uid, event.recurrence_id)] = event
+    lines = run.report.lines
+    if instance.skipped and lines and lines[-1].item == item and lines[-1].outcome == TAKEN:
+        lines[-1].note += f" ({'; '.join(instance.skipped)} could not be read and was left out)"
 
 
 class _Already(Exception):
@@ -488,8 +495,9 @@ def _record(instance: Instance, plan: _Plan, span, *, interview: Interview | Non
         imported_at=now,
         updated_at=now,
     )
-    event.full_clean(validate_unique=False, validate_constraints=False)
-    event.save()
+    # Built from rows just read or written, so not validated again field by field (that costs
+    # a query per foreign key); the table's constraints still hold it.
+    event.save(force_insert=True)
     return event
 
 
@@ -634,19 +642,19 @@ def _reinstate(event: CalendarEvent, instance: Instance, run: _Run) -> CalendarE
     return new
 
 
-def _cancel_removed(series, run: _Run) -> None:
+def _cancel_removed(series, imported: list[CalendarEvent], run: _Run) -> None:
     """Instances imported before that the series no longer has (an EXDATE added, the rule
     changed): cancelled, as a calendar app shows them gone."""
     start, end = series.window
-    gone = (
-        CalendarEvent.objects.filter(
-            uid=series.uid, starts_at__gte=start, starts_at__lte=end, sequence__lte=series.sequence
-        )
-        .exclude(state=CalendarEvent.State.CANCELLED)
-        .exclude(recurrence_id__in=series.recurrence_ids)
-        .values_list("pk", flat=True)
-    )
-    for pk in list(gone):
+    gone = [
+        event.pk
+        for event in imported
+        if event.recurrence_id not in series.recurrence_ids
+        and start <= event.starts_at <= end
+        and event.sequence <= series.sequence
+        and event.state != CalendarEvent.State.CANCELLED
+    ]
+    for pk in gone:
         item = f"{series.uid} (instance {pk})"
         try:
             with transaction.atomic():
@@ -663,6 +671,8 @@ def _cancel_removed(series, run: _Run) -> None:
                 event.save()
         except (ValidationError, DatabaseError) as exc:
             run.report.refuse(item, _message(exc))
+            continue
+        run.existing[(event.uid, event.recurrence_id)] = event
 
 
 def _message(exc: Exception) -> str:
