@@ -539,7 +539,7 @@ def calendar_prep_record_due(*, now: datetime | None = None, report: ImportRepor
         try:
             with transaction.atomic():
                 event = (
-                    CalendarEvent.objects.select_for_update()
+                    CalendarEvent.objects.select_for_update(of=("self",))
                     .select_related("candidate", "recruiter")
                     .filter(pk=pk, state=CalendarEvent.State.PLANNED)
                     .first()
