@@ -15,9 +15,15 @@ def main(argv: list[str] | None = None) -> None:
     argv[0] = "candidly"
     if len(argv) == 1:
         argv.append("help")
-    elif not argv[1].startswith("-"):
+    elif "-" in argv[1] and not argv[1].startswith("-"):
         # Commands read with hyphens: `candidly sync-mail` runs sync_mail.
-        argv[1] = argv[1].replace("-", "_")
+        import django
+        from django.core.management import get_commands
+
+        django.setup()
+        commands = get_commands()
+        if argv[1] not in commands and argv[1].replace("-", "_") in commands:
+            argv[1] = argv[1].replace("-", "_")
     execute_from_command_line(argv)
 
 
