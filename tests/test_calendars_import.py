@@ -10,6 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from candidly.activity.models import Activity
 from candidly.calendars.ics import read_ics
@@ -28,7 +30,7 @@ from candidly.pipeline.services import (
     requisition_open,
     submission_create,
 )
-from tests.test_calendars_ics import calendar, vevent
+from tests.test_calendars_ics import ICS_WORDS, calendar, vevent
 
 NY = ZoneInfo("America/New_York")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -488,3 +490,57 @@ def test_only_candidates_people_are_matched_by_normalised_email(recruiter, requi
     data = calendar(interview_event(attendees=["Sam SAM.LEE@example.org", MORGAN]))
     assert run(data, recruiter=recruiter).imported == 1
     assert Interview.objects.get().submission.candidate == shouty
+
+
+# --- never a crash, whatever the file -------------------------------------------------------
+
+
+@st.composite
+def mutated(draw):
+    """A realistic calendar, its lines dropped, repeated, swapped, edited or cut."""
+    base = calendar(
+        interview_event(),
+        vevent(
+            "prep-m",
+            at(-1, 9),
+            at(-1, 9, 30),
+            tzid="America/New_York",
+            summary="Prep",
+            attendees=[JORDAN],
+            lines=["RRULE:FREQ=DAILY;COUNT=3"],
+        ),  # fmt: skip
+    ).decode()
+    lines = base.split("\r\n")
+    for _ in range(draw(st.integers(1, 6))):
+        i = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["drop", "dup", "swap", "edit", "cut"]))
+        if action == "drop" and len(lines) > 1:
+            del lines[i]
+        elif action == "dup":
+            lines.insert(i, lines[i])
+        elif action == "swap":
+            j = draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif action == "edit":
+            at_ = draw(st.integers(0, len(lines[i])))
+            piece = draw(st.one_of(st.sampled_from(ICS_WORDS), st.text(max_size=5)))
+            lines[i] = lines[i][:at_] + piece + lines[i][at_ + draw(st.integers(0, 4)) :]
+        elif action == "cut":
+            lines = lines[: max(i, 1)]
+    return "\r\n".join(lines).encode("utf-8", errors="replace")
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=mutated())
+def test_mutated_calendars_never_crash_the_import(recruiter, submission, data):
+    # One database for every example: whatever earlier examples stored, importing again
+    # must report every event and never raise.
+    report = run(data, recruiter=recruiter)
+    assert all(line.note for line in report.refused)
+    assert len(report.lines) == report.imported + report.duplicates + len(report.refused)
+    for interview in Interview.objects.all():
+        assert interview.ends_at > interview.starts_at
