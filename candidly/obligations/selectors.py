@@ -30,6 +30,7 @@ QUESTIONS = [
 OUTCOMES = ("on_time", "late", "missed", "waived")
 
 OVERDUE_SHOWN = 50  # the queue lists the most recent; the count says how many more
+AHEAD_SHOWN = 100  # due today and in the week ahead, soonest first; the counts say the rest
 COMING_DAYS = 7
 
 ROW_FIELDS = (
@@ -174,6 +175,10 @@ class Queue:
     def overdue_hidden(self) -> int:
         return self.overdue_count - len(self.overdue)
 
+    @property
+    def coming_hidden(self) -> int:
+        return self.coming_count - len(self.coming)
+
     def as_json(self) -> dict:
         return {
             "now": self.now.isoformat(),
@@ -233,7 +238,7 @@ def today_queue(owner_id: int, now: datetime | None = None) -> Queue:
     for row in rows(
         mine.filter(due_at__gte=now, due_at__lt=now + timedelta(days=COMING_DAYS)).order_by(
             "due_at", "pk"
-        ),
+        )[:AHEAD_SHOWN],
         now,
     ):
         (queue.today if row.due_at < tonight else queue.coming).append(row)
