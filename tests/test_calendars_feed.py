@@ -216,3 +216,8 @@ def test_an_upload_without_files_or_with_a_bad_zone_says_so(logged_in, settings)
     big = SimpleUploadedFile("big.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
     response = logged_in.post(reverse("calendar_upload"), {"files": [big]})
     assert response.status_code == 400 and "big.ics: larger than" in response.content.decode()
+    # Through htmx, what was wrong replaces the report.
+    big = SimpleUploadedFile("big.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    response = logged_in.post(reverse("calendar_upload"), {"files": [big]}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert page.lstrip().startswith('<section id="report">') and "big.ics: larger than" in page

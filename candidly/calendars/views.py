@@ -20,8 +20,10 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 def _page(request: HttpRequest, form, report=None, status: int = 200) -> HttpResponse:
     feed = feed_for(request.user)
     template = "calendars/calendar.html"
-    if report is not None and request.htmx and not request.htmx.boosted:
+    if request.method == "POST" and request.htmx and not request.htmx.boosted:
+        # htmx swaps the report (or what was wrong with the upload) into the page.
         template += "#report"
+        status = 200
     context = {
         "feed": feed,
         "feed_url": feed_url(feed) if feed else "",
