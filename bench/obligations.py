@@ -53,7 +53,9 @@ SOURCE = "bench-upkeep"  # nothing from this source outlives a batch
 QUEUE_COLUMNS = {
     "pk": "o.id", "kind": "o.kind", "state": "o.state", "opened_at": "o.opened_at",
     "due_at": "o.due_at", "met_at": "o.met_at", "waive_reason": "o.waive_reason",
-    "waived_at": "o.waived_at", "owner_id": "o.owner_id", "step": "o.step",
+    "waived_at": "o.waived_at", "closes_at": "o.closes_at", "step": "o.step",
+    "owner_id": "o.owner_id", "owner__first_name": "u.first_name",
+    "owner__last_name": "u.last_name", "owner__username": "u.username",
     "candidate_id": "o.candidate_id", "candidate__first_name": "c.first_name",
     "candidate__last_name": "c.last_name", "hiring_manager_id": "o.hiring_manager_id",
     "hiring_manager__first_name": "hm.first_name", "hiring_manager__last_name": "hm.last_name",
@@ -68,6 +70,7 @@ QUEUE_COLUMNS = {
 }  # fmt: skip
 QUEUE_FROM = """
 FROM obligations_obligation o
+JOIN accounts_user u ON u.id = o.owner_id
 LEFT JOIN people_candidate c ON c.id = o.candidate_id
 LEFT JOIN people_hiringmanager hm ON hm.id = o.hiring_manager_id
 LEFT JOIN people_company co ON co.id = hm.company_id
@@ -90,7 +93,8 @@ def _moment(value):
 
 
 def raw_queue(owner_id: int, now) -> dict:
-    """The queue's three queries, by hand: counts, the most recent overdue, the week ahead."""
+    """The queue's three queries, by hand: counts, the most recent overdue, the week ahead
+    (open obligations that can still be met: a prep closes when its interview starts)."""
     select = "SELECT " + ", ".join(QUEUE_COLUMNS[name] for name in ROW_FIELDS)
     at, tonight = _moment(now), _moment(end_of_today(now))
     week = _moment(now + timedelta(days=COMING_DAYS))
@@ -100,20 +104,23 @@ def raw_queue(owner_id: int, now) -> dict:
             "COUNT(*) FILTER (WHERE due_at >= %s AND due_at < %s), "
             "COUNT(*) FILTER (WHERE due_at >= %s) "
             "FROM obligations_obligation "
-            "WHERE owner_id = %s AND state = 'open' AND due_at < %s",
-            [at, at, tonight, tonight, owner_id, week],
+            "WHERE owner_id = %s AND state = 'open' AND due_at < %s "
+            "AND (closes_at IS NULL OR closes_at > %s)",
+            [at, at, tonight, tonight, owner_id, week, at],
         )
         counts = cursor.fetchone()
         cursor.execute(
             f"{select} {QUEUE_FROM} WHERE o.owner_id = %s AND o.state = 'open' "
-            f"AND o.due_at < %s ORDER BY o.due_at DESC, o.id DESC LIMIT {OVERDUE_SHOWN}",
-            [owner_id, at],
+            f"AND o.due_at < %s AND (o.closes_at IS NULL OR o.closes_at > %s) "
+            f"ORDER BY o.due_at DESC, o.id DESC LIMIT {OVERDUE_SHOWN}",
+            [owner_id, at, at],
         )
         overdue = cursor.fetchall()
         cursor.execute(
             f"{select} {QUEUE_FROM} WHERE o.owner_id = %s AND o.state = 'open' "
-            f"AND o.due_at >= %s AND o.due_at < %s ORDER BY o.due_at, o.id",
-            [owner_id, at, week],
+            f"AND o.due_at >= %s AND o.due_at < %s AND (o.closes_at IS NULL OR o.closes_at > %s) "
+            f"ORDER BY o.due_at, o.id",
+            [owner_id, at, week, at],
         )
         coming = cursor.fetchall()
     return {"counts": counts, "overdue": overdue, "coming": coming}
