@@ -335,10 +335,10 @@ def _delete_imported(table: str, obligations: str, source: str) -> None:
     from candidly.activity.models import Activity
 
     quote = connection.ops.quote_name
-    pointers = [
+    pointers = [  # hidden ones too (related_name="+"): obligations' activity and met_by
         (rel.related_model._meta.db_table, rel.field.column)
-        for rel in Activity._meta.related_objects
-        if rel.field.concrete
+        for rel in Activity._meta.get_fields(include_hidden=True)
+        if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)
     ]
     made = []
     with connection.cursor() as cursor:
