@@ -2,7 +2,7 @@
 and the rebuild of every obligation.
 
 - Today queue: `today_queue()` for a typical recruiter and for the one with the largest
-  backlog, beside the same rows (counts, the 50 most recent overdue, the next 7 days) fetched
+  backlog, beside the same rows (counts, the most recent overdue, the soonest ahead) fetched
   with hand-written SQL; also the Today page's server time when "/" serves one.
 - Scorecard: `scorecard()` for every recruiter over the last 12 months, beside one
   hand-written GROUP BY that must return the same numbers.
@@ -31,6 +31,7 @@ from candidly.obligations import upkeep
 from candidly.obligations.models import Obligation
 from candidly.obligations.rebuild import CHUNK, COLUMNS, obligations_rebuild
 from candidly.obligations.selectors import (
+    AHEAD_SHOWN,
     COMING_DAYS,
     OVERDUE_SHOWN,
     ROW_FIELDS,
@@ -93,8 +94,9 @@ def _moment(value):
 
 
 def raw_queue(owner_id: int, now) -> dict:
-    """The queue's three queries, by hand: counts, the most recent overdue, the week ahead
-    (open obligations that can still be met: a prep closes when its interview starts)."""
+    """The queue's three queries, by hand: counts, the most recent overdue, the soonest of the
+    week ahead (open obligations that can still be met: a prep closes when its interview
+    starts)."""
     select = "SELECT " + ", ".join(QUEUE_COLUMNS[name] for name in ROW_FIELDS)
     at, tonight = _moment(now), _moment(end_of_today(now))
     week = _moment(now + timedelta(days=COMING_DAYS))
@@ -119,7 +121,7 @@ def raw_queue(owner_id: int, now) -> dict:
         cursor.execute(
             f"{select} {QUEUE_FROM} WHERE o.owner_id = %s AND o.state = 'open' "
             f"AND o.due_at >= %s AND o.due_at < %s AND (o.closes_at IS NULL OR o.closes_at > %s) "
-            f"ORDER BY o.due_at, o.id",
+            f"ORDER BY o.due_at, o.id LIMIT {AHEAD_SHOWN}",
             [owner_id, at, week, at],
         )
         coming = cursor.fetchall()
