@@ -170,7 +170,8 @@ class Story:
 )
 @given(events=st.lists(event, min_size=10, max_size=60))
 # Stories worth telling every run: a reply in another thread; an answer logged before the
-# question; a check-in after the placement ended; a cancelled interview's prep.
+# question; a check-in after the placement ended; a cancelled interview's prep; a waived
+# prep whose interview then moves.
 @example([("activity", 0, 10, 2, 2), ("activity", 0, 20, 2, 5), ("activity", 0, 30, 2, 3)])
 @example([("activity", 1, 50, 0, 1), ("activity", 1, 40, 1, 0), ("activity", 1, 45, 0, 3)])
 @example(
@@ -194,6 +195,8 @@ class Story:
         ("manager_activity", 0, 60 * 24 * 5, 7, 0),
     ]
 )
+@example([("submit", 0, 0, 0, 0), ("interview", 0, 10, 0, 0), ("waive", 0, 20, 0, 0),
+          ("reschedule", 0, 0, 2, 0)])  # fmt: skip
 def test_rebuild_arrives_at_exactly_what_upkeep_kept(events):
     now = timezone.now()
     with transaction.atomic():

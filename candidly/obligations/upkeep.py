@@ -244,11 +244,15 @@ def interview_scheduled(interview: Interview) -> None:
 
 def interview_rescheduled(interview: Interview) -> None:
     """The prep moves with the interview; a prep session that now falls after the new start
-    no longer counts, and one before it does."""
-    for o in Obligation.objects.filter(interview=interview).exclude(state=S.WAIVED):
+    no longer counts, and one before it does. A waived prep stays waived, at its new time
+    (as a rebuild would place it)."""
+    for o in Obligation.objects.filter(interview=interview):
         policy = rules.policy_for(o.owner_id)
         o.due_at = rules.due_for_interview(o.kind, interview.starts_at, policy)
         o.closes_at = interview.starts_at
+        if o.state == S.WAIVED:
+            o.save(update_fields=["due_at", "closes_at"])
+            continue
         answer = _first_answer(o, policy)
         o.state, o.met_at, o.met_by_id = (S.MET, *answer) if answer else (S.OPEN, None, None)
         o.save(update_fields=["due_at", "closes_at", "state", "met_at", "met_by"])
