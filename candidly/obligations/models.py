@@ -220,15 +220,23 @@ class Obligation(models.Model):
         ordering = ["due_at", "id"]
         indexes = [
             # The Today queue: one recruiter's open obligations by due time.
+            # With closes_at, its counts are read from the index alone.
             models.Index(
-                fields=["owner", "due_at"],
+                fields=["owner", "due_at", "closes_at"],
                 name="obligation_queue",
                 condition=models.Q(state="open"),
             ),
-            # The scorecard and its drill-downs: obligations due in a period, per recruiter.
+            # The scorecard, its drill-downs and trend: per recruiter, kind and state, a range
+            # of due times; met_at makes on time / late readable from the index alone.
             models.Index(
-                fields=["due_at", "owner", "kind", "state", "met_at"],
+                fields=["owner", "kind", "state", "due_at", "met_at"],
                 name="obligation_scorecard",
+            ),
+            # The periodic pass: check-ins that have just fallen due, whoever owns them.
+            models.Index(
+                fields=["due_at"],
+                name="obligation_check_in_due",
+                condition=models.Q(kind="check_in"),
             ),
             # Upkeep: a person's open obligations, met by the next activity with them.
             models.Index(

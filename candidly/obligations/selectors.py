@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q
 from django.utils import timezone
 
 from candidly.obligations.models import Obligation
@@ -291,6 +291,26 @@ class Tally:
         }
 
 
+def due_in(owner_ids, since: datetime, until: datetime, *, kinds=None) -> Q:
+    """These recruiters' obligations (or, given an OuterRef, that one's) due in [since, until).
+
+    Every kind and state is spelled out, though they are all there are: the
+    obligation_scorecard index (owner, kind, state, due_at, met_at) is then read as one short
+    range of due times per recruiter, kind and state, not scanned whole."""
+    owners = (
+        {"owner_id": owner_ids}
+        if isinstance(owner_ids, OuterRef)
+        else {"owner_id__in": list(owner_ids)}
+    )
+    return Q(
+        **owners,
+        kind__in=list(kinds or Obligation.Kind.values),
+        state__in=Obligation.State.values,
+        due_at__gte=since,
+        due_at__lt=until,
+    )
+
+
 def outcome_filter(outcome: str, now: datetime) -> Q:
     """One outcome as a filter; also "due" (all but pending, as Tally.due counts),
     "not_on_time" (late or missed: what makes the answer to "always?" a no) and "overdue"
@@ -348,7 +368,7 @@ def scorecard(
     now = now or timezone.now()
     owner_ids = list(owner_ids)
     counted = (
-        Obligation.objects.filter(due_at__gte=since, due_at__lt=until, owner_id__in=owner_ids)
+        Obligation.objects.filter(due_in(owner_ids, since, until))
         .order_by()
         .values_list("owner_id", "kind")
         .annotate(
@@ -374,10 +394,8 @@ def drill_down(
     """The obligations behind one number of the scorecard (a queryset, for paging)."""
     now = now or timezone.now()
     found = Obligation.objects.filter(
-        due_at__gte=since, due_at__lt=until, owner_id__in=list(owner_ids)
+        due_in(owner_ids, since, until, kinds=[kind] if kind else None)
     )
-    if kind:
-        found = found.filter(kind=kind)
     if outcome:
         found = found.filter(outcome_filter(outcome, now))
     return found.order_by("-due_at", "-pk")
@@ -402,9 +420,7 @@ def weekly_trend(*, owner_ids, weeks: int = 12, now: datetime | None = None) -> 
         aggregates[f"t{i}"] = Count("pk", filter=week & on_time)
     per_kind = {
         kind: values
-        for kind, *values in Obligation.objects.filter(
-            owner_id__in=list(owner_ids), due_at__gte=bounds[0], due_at__lt=bounds[-1]
-        )
+        for kind, *values in Obligation.objects.filter(due_in(owner_ids, bounds[0], bounds[-1]))
         .order_by()
         .values_list("kind")
         .annotate(**aggregates)

@@ -189,8 +189,8 @@ def placements_due_a_check_in(now: datetime) -> list[int]:
     yearly one, in time) opens now.
 
     Reads only the check-ins that fell due within the lookback, by due time (the
-    obligation_scorecard index starts with it), keeping those with no later step (one probe
-    of the obligation_placement index each)."""
+    obligation_check_in_due index), keeping those with no later step (one probe of the
+    obligation_placement index each)."""
     later_step = Obligation.objects.filter(
         placement_id=OuterRef("placement_id"), kind=CHECK_IN, step=OuterRef("step") + 1
     )
