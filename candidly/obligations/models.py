@@ -220,9 +220,10 @@ class Obligation(models.Model):
         ordering = ["due_at", "id"]
         indexes = [
             # The Today queue: one recruiter's open obligations by due time.
-            # With closes_at, its counts are read from the index alone.
+            # With closes_at and state, its counts are read from the index alone (state,
+            # though always "open" here, because a query may name it as a parameter).
             models.Index(
-                fields=["owner", "due_at", "closes_at"],
+                fields=["owner", "due_at", "closes_at", "state"],
                 name="obligation_queue",
                 condition=models.Q(state="open"),
             ),

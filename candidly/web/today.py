@@ -84,8 +84,6 @@ def _queue_context(viewer: User, owner: User) -> dict:
         "owner": owner,
         "mine": owner.pk == viewer.pk,
         "queue_url": queue_url(viewer, owner),
-        "prep_items": PrepForm.ITEMS,
-        "feedback_via": FeedbackForm.VIA,
     }
     if owner.pk == viewer.pk:  # the top bar shows the same counts: no second query
         context["my_counts"] = {
