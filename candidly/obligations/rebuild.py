@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -103,7 +103,10 @@ class Rebuild:
             self.progress("meeting")
             self._meet()
             reset_sequences(Obligation)
-            refresh_statistics(Obligation)
+        # After the commit, so that PostgreSQL can VACUUM too: the meeting step rewrote most
+        # rows, and until the visibility map is fresh the queue's counts and the scorecard
+        # read the table instead of their indexes. (Inside a caller's transaction: ANALYZE.)
+        refresh_statistics(Obligation)
         counts = {state: 0 for state in S.values}
         counts.update(Obligation.objects.order_by().values_list("state").annotate(n=Count("pk")))
         counts["written"] = self.written
@@ -252,16 +255,16 @@ class Rebuild:
             ),
         ]
         for which, answers in passes:
-            earliest = (
-                Activity.objects.filter(answers).order_by("occurred_at", "id").values("pk")[:1]
+            # Only the rows that are met are written, and each once: a row rewritten costs
+            # every index of the table an update (on PostgreSQL, a new row version too),
+            # far more than reading the answer twice.
+            found = Activity.objects.filter(answers)
+            earliest = found.order_by("occurred_at", "id")
+            Obligation.objects.filter(which, Exists(found), state=S.OPEN).update(
+                state=S.MET,
+                met_by_id=Subquery(earliest.values("pk")[:1]),
+                met_at=Subquery(earliest.values("occurred_at")[:1]),
             )
-            Obligation.objects.filter(which, state=S.OPEN).update(met_by_id=Subquery(earliest))
-        Obligation.objects.filter(state=S.OPEN, met_by__isnull=False).update(
-            state=S.MET,
-            met_at=Subquery(
-                Activity.objects.filter(pk=OuterRef("met_by_id")).values("occurred_at")
-            ),
-        )
         cancelled = Interview.objects.filter(pk=OuterRef("interview_id"))
         Obligation.objects.filter(
             kind__in=rules.PREP_KINDS, state=S.OPEN, interview__status=Interview.Status.CANCELLED
