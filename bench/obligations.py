@@ -101,14 +101,13 @@ def raw_queue(owner_id: int, now) -> dict:
     at, tonight = _moment(now), _moment(end_of_today(now))
     week = _moment(now + timedelta(days=COMING_DAYS))
     with connection.cursor() as cursor:
+        doable = "(closes_at IS NULL OR closes_at > %s)"
         cursor.execute(
-            "SELECT COUNT(*) FILTER (WHERE due_at < %s), "
-            "COUNT(*) FILTER (WHERE due_at >= %s AND due_at < %s), "
-            "COUNT(*) FILTER (WHERE due_at >= %s) "
-            "FROM obligations_obligation "
-            "WHERE owner_id = %s AND state = 'open' AND due_at < %s "
-            "AND (closes_at IS NULL OR closes_at > %s)",
-            [at, at, tonight, tonight, owner_id, week, at],
+            f"SELECT COUNT(*) FILTER (WHERE {doable} AND due_at < %s), "
+            f"COUNT(*) FILTER (WHERE {doable} AND due_at >= %s AND due_at < %s), "
+            f"COUNT(*) FILTER (WHERE {doable} AND due_at >= %s) "
+            "FROM obligations_obligation WHERE owner_id = %s AND state = 'open' AND due_at < %s",
+            [at, at, at, at, tonight, at, tonight, owner_id, week],
         )
         counts = cursor.fetchone()
         cursor.execute(
