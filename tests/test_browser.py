@@ -1,6 +1,6 @@
 """A recruiter's day in a real headless Chromium: log in, find a candidate, log a call from
 the candidate page and see it on the timeline without a page load; clear a row of the Today
-queue with one click and see the counts drop."""
+queue with one click and see the counts drop; upload a call log and read its report."""
 
 import os
 import shutil
@@ -137,3 +137,35 @@ def test_clear_a_row_of_the_today_queue(page, live_server, recruiter, candidate)
     page.get_by_text("Nothing overdue.").wait_for()
     assert "0 overdue" in nav.inner_text()
     assert not Obligation.objects.filter(state="open").exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_upload_a_call_log(page, live_server, recruiter, candidate):
+    """An upload in the page: the report replaces the form's answer in place, the refused row
+    says why (its text shown as text), and the missed call opens a callback."""
+    from candidly.calls.services import recruiter_line_add
+
+    recruiter_line_add(user=recruiter, number="+16175550100")
+    at = (timezone.now() - timedelta(hours=1)).isoformat()
+    log = (
+        "call_id,direction,from,to,start,duration,disposition\n"
+        f"c1,inbound,+14155550199,+16175550100,{at},0,missed\n"
+        f"c2,inbound,+14155550199,+16175550100,{at},0,<b>lost</b>\n"
+    )
+    _log_in(page, live_server)
+    page.goto(live_server.url + "/calls/")
+    page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+    page.locator("input[type=file]").set_input_files(
+        {"name": "calls.csv", "mimeType": "text/csv", "buffer": log.encode()}
+    )
+    page.get_by_role("button", name="Import").click()
+
+    report = page.locator("#report")
+    report.get_by_text("imported").wait_for()
+    text = report.inner_text()
+    assert "1 imported" in text and "1 refused" in text
+    assert "<b>lost</b>" in text  # the file's text, never markup
+    assert page.evaluate("window.loadedOnce") is True
+    assert Activity.objects.get().kind == "call"
+    assert Obligation.objects.get().kind == "callback"
