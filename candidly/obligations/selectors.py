@@ -247,28 +247,28 @@ def end_of_today(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
-def still_doable(owner_id: int, now: datetime):
-    """A recruiter's open obligations that can still be met (a prep whose interview has
-    started cannot: it stays missed on the scorecard but leaves the queue)."""
-    return Obligation.objects.filter(doable(owner_id, now))
+def not_closed(now: datetime) -> Q:
+    """Can still be met at `now`: a prep whose interview has started cannot (it stays
+    missed on the scorecard but leaves the queue)."""
+    return Q(closes_at__isnull=True) | Q(closes_at__gt=now)
 
 
 def doable(owner_id: int, now: datetime) -> Q:
-    """`still_doable` as a filter."""
-    return Q(owner_id=owner_id, state=S.OPEN) & (Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+    """A recruiter's open obligations that can still be met."""
+    return Q(owner_id=owner_id, state=S.OPEN) & not_closed(now)
 
 
 def queue_counts(owner_id: int, now: datetime | None = None) -> dict[str, int]:
     """Overdue, due today and coming (next week): one query, for the navigation bar too.
 
-    Whether a row can still be done (`doable`) is asked inside each count, not in the WHERE:
+    Whether a row can still be met (`not_closed`) is asked inside each count, not in the WHERE:
     so PostgreSQL reads the obligation_queue index alone (an index-only scan) instead of
     visiting a table page for every open obligation. For the same reason the counts here
     and on the scorecard count due_at (never empty, in both indexes), not the id, which
     only SQLite keeps in every index."""
     now = now or timezone.now()
     tonight = end_of_today(now)
-    can_do = Q(closes_at__isnull=True) | Q(closes_at__gt=now)
+    can_do = not_closed(now)
     return Obligation.objects.filter(
         owner_id=owner_id, state=S.OPEN, due_at__lt=now + timedelta(days=COMING_DAYS)
     ).aggregate(
@@ -381,8 +381,7 @@ def outcome_filter(outcome: str, now: datetime) -> Q:
         "due": ~Q(state=S.OPEN) | Q(due_at__lt=now),
         "not_on_time": Q(state=S.MET, met_at__gt=F("due_at")) | Q(state=S.OPEN, due_at__lt=now),
         # Missed and still doable: the Today queue's overdue section.
-        "overdue": Q(state=S.OPEN, due_at__lt=now)
-        & (Q(closes_at__isnull=True) | Q(closes_at__gt=now)),
+        "overdue": Q(state=S.OPEN, due_at__lt=now) & not_closed(now),
     }[outcome]
 
 

@@ -1,3 +1,4 @@
+import functools
 from datetime import datetime
 
 from django import template
@@ -7,6 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from candidly.lib.timeutil import zone_or_none
+from candidly.obligations.rules import PREP_KINDS
 from candidly.obligations.selectors import queue_counts
 from candidly.people.contacts import format_phone
 
@@ -83,21 +85,15 @@ def queue_rows(context, rows) -> str:
     and its waive form.
 
     Drawn in Python: a queue of 150 rows through the template engine took three quarters of
-    the page's time. The forms are those of `web.today`; the token is read once a page."""
+    the page's time. The forms are those of `web.today`; the token is read once a section."""
     from django.middleware.csrf import get_token
-
-    from candidly.web.forms import FeedbackForm, PrepForm
 
     now = context["queue"].now
     csrf = (
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(context["request"])}">'
     )
     year = timezone.localtime(now).year
-    prep_items = "".join(
-        f'<label><input type="checkbox" name="covered" value="{value}"> {escape(label)}</label>'
-        for value, label in PrepForm.ITEMS
-    )
-    via = options(FeedbackForm.VIA, "note")
+    prep_items, via = _queue_choices()
     act_url, waive_url = _url_pattern("obligation_act"), _url_pattern("obligation_waive")
     parts = []
     for row in rows:
@@ -107,7 +103,7 @@ def queue_rows(context, rows) -> str:
             'hx-swap="outerHTML" class="{cls}">' + csrf
         )
         label = escape(row.action)
-        if row.kind in ("phone_prep", "onsite_prep"):
+        if row.kind in PREP_KINDS:
             action = (
                 f"<details><summary>{label}</summary>{form.format(cls='mini')}"
                 f'<fieldset class="checklist"><legend>Covered with {escape(row.person)}</legend>'
@@ -148,6 +144,18 @@ def queue_rows(context, rows) -> str:
             "</form></details></td></tr>"
         )
     return mark_safe("".join(parts))
+
+
+@functools.cache
+def _queue_choices() -> tuple[str, str]:
+    """The prep checklist's boxes and the feedback's channels, drawn once a process."""
+    from candidly.web.forms import FeedbackForm, PrepForm
+
+    prep_items = "".join(
+        f'<label><input type="checkbox" name="covered" value="{value}"> {escape(label)}</label>'
+        for value, label in PrepForm.ITEMS
+    )
+    return prep_items, options(FeedbackForm.VIA, "note")
 
 
 def _url_pattern(name: str) -> str:
