@@ -145,9 +145,7 @@ def calendar_import(
 def _import_reading(reading: Reading, run: _Run) -> None:
     _load(reading, run)
     # Interviews first, so a prep session finds an interview booked by the same file.
-    first = [i for i in reading.instances if not _looks_like_prep(i, run)]
-    then = [i for i in reading.instances if _looks_like_prep(i, run)]
-    for instance in sorted(first, key=_when) + sorted(then, key=_when):
+    for instance in sorted(reading.instances, key=lambda i: (_looks_like_prep(i, run), _when(i))):
         _take(instance, run)
     by_uid: dict[str, list[CalendarEvent]] = {}
     for event in run.existing.values():
@@ -201,11 +199,8 @@ def _take(instance: Instance, run: _Run) -> None:
                 event = _create(instance, run)
             else:
                 event = _update(existing, instance, run)
-    except ValidationError as exc:
-        run.report.refuse(item, " ".join(exc.messages))
-        return
-    except DatabaseError as exc:
-        run.report.refuse(item, f"could not be saved ({_first_line(exc)})")
+    except (ValidationError, DatabaseError) as exc:
+        run.report.refuse(item, _message(exc))
         return
     if event is not None:
         run.existing[(event.uid, event.recurrence_id)] = event
@@ -502,8 +497,7 @@ def _record(instance: Instance, plan: _Plan, span, *, interview: Interview | Non
 
 
 def _log_prep(event: CalendarEvent, body: str = "") -> None:
-    """Log a planned prep session that has happened, for the candidate's next interview."""
-    event.interview = _next_interview(event.candidate, event.starts_at)
+    """Log a prep session that has happened, for the interview `event` names."""
     minutes = int((event.ends_at - event.starts_at).total_seconds() // 60)
     event.activity = activity_log(
         recruiter=event.recruiter,
@@ -546,6 +540,8 @@ def calendar_prep_record_due(*, now: datetime | None = None, report: ImportRepor
                 )
                 if event is None:
                     continue  # another run logged it
+                # Interviews may have been booked or moved since it was planned.
+                event.interview = _next_interview(event.candidate, event.starts_at)
                 _log_prep(event)
         except (ValidationError, DatabaseError) as exc:
             if report is not None:
