@@ -312,7 +312,9 @@ class CallEvent:
         """The call's id at its source, or a stable one from what identifies it."""
         if self.call_id:
             return self.call_id
-        at = math.floor(self.start.timestamp())  # the moment, to the second, in any zone
+        # The moment to the second, in UTC: written as call logs already imported were
+        # identified, so that importing them again still finds them.
+        at = self.start.astimezone(UTC).replace(microsecond=0).isoformat()
         digest = hashlib.sha256(f"{self.caller}|{self.called}|{at}|{direction}".encode())
         return "h-" + digest.hexdigest()[:40]
 
