@@ -13,7 +13,7 @@ from candidly.accounts.models import Team
 from candidly.activity.models import Activity
 from candidly.activity.services import activity_log
 from candidly.obligations.models import Obligation
-from candidly.obligations.selectors import end_of_today
+from candidly.obligations.selectors import OVERDUE_SHOWN, end_of_today
 from candidly.pipeline.services import (
     interview_schedule,
     offer_extend,
@@ -212,18 +212,19 @@ def test_prep_rows_show_the_interview_in_its_own_time_zone(logged_in, sections):
 
 
 def test_overdue_shows_the_most_recent_first_and_says_how_many_more(
-    logged_in, recruiter, candidate, monkeypatch
+    logged_in, recruiter, candidate
 ):
-    monkeypatch.setattr("candidly.obligations.selectors.OVERDUE_SHOWN", 2)
     now = timezone.now()
-    for days in (20, 15, 10):
+    for days in range(OVERDUE_SHOWN + 1, 0, -1):
+        at = now - timedelta(days=days, hours=1)
         activity_log(recruiter=recruiter, candidate=candidate, kind="voicemail",
-                     direction="inbound", occurred_at=now - timedelta(days=days))  # fmt: skip
-    oldest, middle, newest = Obligation.objects.order_by("due_at")
+                     direction="inbound", occurred_at=at)  # fmt: skip
+    oldest, *shown = Obligation.objects.order_by("due_at")
     page = logged_in.get(reverse("home")).content.decode()
     overdue = _section(page, "Overdue")
-    assert overdue.index(f"ob-{newest.pk}") < overdue.index(f"ob-{middle.pk}")
-    assert f"ob-{oldest.pk}" not in overdue
+    places = [overdue.index(f'id="ob-{o.pk}"') for o in reversed(shown)]
+    assert places == sorted(places)  # the most recent first
+    assert f'id="ob-{oldest.pk}"' not in overdue
     assert "and 1 more overdue" in overdue
     more = reverse("litmus_obligations") + "?period=all&amp;outcome=overdue&amp;recruiter=alex"
     assert more in overdue

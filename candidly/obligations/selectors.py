@@ -6,14 +6,13 @@ read through these functions, so they show the same numbers.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.query import ValuesListIterable
 from django.utils import timezone
 
+from candidly.lib.compiled import Compiled
 from candidly.obligations.models import Obligation
 from candidly.people.models import HiringManager
 from candidly.pipeline.models import Interview, Placement, Submission
@@ -192,19 +191,9 @@ def as_rows(queryset):
 
 
 def rows(queryset, now: datetime | None = None) -> list[Row]:
-    """`Row`s of a queryset of obligations, or of one from `row_values()`."""
+    """`Row`s of a queryset of obligations."""
     now = now or timezone.now()
-    if not issubclass(queryset._iterable_class, ValuesListIterable):
-        queryset = as_rows(queryset)
-    return [_row(values, now) for values in queryset]
-
-
-@functools.cache
-def row_values():
-    """Obligations as the columns of a `Row`, to filter: the joins and subqueries behind
-    them are set up once a process rather than once a query (a millisecond of the Today
-    queue's time). Never evaluated itself, only filtered."""
-    return as_rows(Obligation.objects.all())
+    return [_row(values, now) for values in as_rows(queryset)]
 
 
 # --- the Today queue ------------------------------------------------------------------------
@@ -278,26 +267,34 @@ def queue_counts(owner_id: int, now: datetime | None = None) -> dict[str, int]:
     )
 
 
+# The queue's two lists of rows, compiled once a connection (`lib.compiled`): built through
+# the ORM, the row query took as long to compile as to run.
+_OVERDUE = Compiled(
+    lambda owner_id, now: as_rows(
+        Obligation.objects.filter(doable(owner_id, now), due_at__lt=now)
+    ).order_by("-due_at", "-pk")[:OVERDUE_SHOWN]
+)
+_AHEAD = Compiled(
+    lambda owner_id, now, until: as_rows(
+        Obligation.objects.filter(doable(owner_id, now), due_at__gte=now, due_at__lt=until)
+    ).order_by("due_at", "pk")[:AHEAD_SHOWN]
+)
+
+
 def today_queue(owner_id: int, now: datetime | None = None) -> Queue:
     """A recruiter's open obligations: overdue (most recent first), due today, then the week
     ahead (soonest first). Three queries, whatever the size of the backlog."""
     now = now or timezone.now()
     counts = queue_counts(owner_id, now)
-    mine = row_values().filter(doable(owner_id, now))
     queue = Queue(now=now)
     queue.overdue_count = counts["overdue"]
     queue.today_count = counts["today"]
     queue.coming_count = counts["coming"]
-    queue.overdue = rows(
-        mine.filter(due_at__lt=now).order_by("-due_at", "-pk")[:OVERDUE_SHOWN], now
-    )
+    queue.overdue = [_row(v, now) for v in _OVERDUE.rows(owner_id=owner_id, now=now)]
     tonight = end_of_today(now)
-    for row in rows(
-        mine.filter(due_at__gte=now, due_at__lt=now + timedelta(days=COMING_DAYS)).order_by(
-            "due_at", "pk"
-        )[:AHEAD_SHOWN],
-        now,
-    ):
+    until = now + timedelta(days=COMING_DAYS)
+    for values in _AHEAD.rows(owner_id=owner_id, now=now, until=until):
+        row = _row(values, now)
         (queue.today if row.due_at < tonight else queue.coming).append(row)
     return queue
 

@@ -1,0 +1,52 @@
+"""A query compiled once answers every later run exactly as the queryset it was built from."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from candidly.activity.models import Activity
+from candidly.activity.services import activity_log
+from candidly.lib.compiled import Compiled
+from candidly.people.services import candidate_create
+
+
+def _between(person, since, until):
+    return (
+        Activity.objects.filter(candidate_id=person, occurred_at__gte=since, occurred_at__lt=until)
+        .order_by("occurred_at", "pk")
+        .values_list("pk", "occurred_at", "kind")
+    )
+
+
+@pytest.fixture
+def calls(recruiter, candidate, other_recruiter):
+    other = candidate_create(first_name="Noor", last_name="Haddad", owner=other_recruiter)
+    now = timezone.now().replace(microsecond=0)
+    for who in (candidate, other):
+        for hours in (1, 30, 80, 200):
+            activity_log(recruiter=recruiter, candidate=who, kind="call", direction="outbound",
+                         occurred_at=now - timedelta(hours=hours))  # fmt: skip
+    return now, candidate, other
+
+
+def test_each_run_gives_the_rows_of_its_own_values(calls):
+    now, one, other = calls
+    compiled = Compiled(_between)
+    for person in (one.pk, other.pk):
+        for since, until in ((now - timedelta(days=2), now), (now - timedelta(days=9), now)):
+            expected = list(_between(person, since, until))
+            got = compiled.rows(person=person, since=since, until=until)
+            assert [tuple(row) for row in got] == expected
+            assert all(timezone.is_aware(at) for _, at, _ in got)
+    assert len(compiled.rows(person=one.pk, since=now - timedelta(days=2), until=now)) == 2
+    assert compiled.rows(person=one.pk, since=now, until=now + timedelta(days=1)) == []
+
+
+def test_a_value_the_build_does_not_pass_as_a_parameter_is_refused(db):
+    ignored = Compiled(lambda person, since: Activity.objects.filter(candidate_id=person))
+    with pytest.raises(ValueError, match="since"):
+        ignored.rows(person=1, since=timezone.now())
+    written_in = Compiled(lambda person: Activity.objects.extra(where=[f"candidate_id = {person}"]))
+    with pytest.raises(ValueError, match="person"):
+        written_in.rows(person=1)
