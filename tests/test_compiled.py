@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from candidly.activity.models import Activity
 from candidly.activity.services import activity_log
-from candidly.lib.compiled import Compiled
+from candidly.lib.compiled import Compiled, Literal
 from candidly.people.services import candidate_create
 
 
@@ -50,3 +52,14 @@ def test_a_value_the_build_does_not_pass_as_a_parameter_is_refused(db):
     written_in = Compiled(lambda person: Activity.objects.extra(where=[f"candidate_id = {person}"]))
     with pytest.raises(ValueError, match="person"):
         written_in.rows(person=1)
+
+
+def test_a_literal_is_written_into_the_statement_and_finds_the_same_rows(calls):
+    _, one, _ = calls
+    by_value = Activity.objects.filter(candidate=one, kind="call")
+    by_literal = Activity.objects.filter(Exact(F("kind"), Literal("call")), candidate=one)
+    sql, params = by_literal.query.sql_with_params()
+    assert "'call'" in sql and "call" not in params
+    assert list(by_literal.order_by("pk")) == list(by_value.order_by("pk")) != []
+    with pytest.raises(ValueError, match="plain word"):
+        Literal("call' OR '1'='1")

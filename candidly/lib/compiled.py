@@ -13,18 +13,20 @@ Values are ids and aware datetimes, the only kinds the queue passes. A build tha
 value anywhere but in a parameter (written into the SQL, or dropped) is refused.
 """
 
+import re
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 
 # Stand-ins no real value equals: negative ids (inside every integer column's range, so the
 # lookup is kept) and moments early in 1901, a microsecond apart.
 _FIRST_ID = -31_001
 _FIRST_MOMENT = datetime(1901, 2, 3, 4, 5, 6, 100_001, tzinfo=UTC)
+_WORD = re.compile(r"[a-z_]+")
 
 
 class _Slot(NamedTuple):
@@ -94,3 +96,21 @@ class Compiled:
         if converters:
             return [tuple(row) for row in compiler.apply_converters(rows, converters)]
         return rows
+
+
+class Literal(Value):
+    """A constant written into the statement itself rather than sent as a parameter.
+
+    PostgreSQL plans a prepared statement once for all values (a generic plan) only when that
+    plan can be as good as one made for the values at hand. A partial index (`WHERE state =
+    'open'`) cannot serve a generic plan for `state = $2`, whatever $2 turns out to be; for
+    `state = 'open'` it can, and then the statement is not planned again at every run. Only
+    plain words are taken (no quoting to get wrong)."""
+
+    def __init__(self, value: str, output_field=None):
+        if not _WORD.fullmatch(value):
+            raise ValueError(f"Not a plain word: {value!r}")
+        super().__init__(str(value), output_field=output_field)
+
+    def as_sql(self, compiler, connection):
+        return f"'{self.value}'", []

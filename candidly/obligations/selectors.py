@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from candidly.lib.compiled import Compiled
+from candidly.lib.compiled import Compiled, Literal
 from candidly.obligations.models import Obligation
 from candidly.people.models import HiringManager
 from candidly.pipeline.models import Interview, Placement, Submission
@@ -242,9 +243,14 @@ def not_closed(now: datetime) -> Q:
     return Q(closes_at__isnull=True) | Q(closes_at__gt=now)
 
 
+# `state = 'open'` written into the SQL: PostgreSQL then plans the queue's prepared statements
+# once, on the obligation_queue index (partial, WHERE state = 'open'), not at every run.
+IS_OPEN = Exact(F("state"), Literal(S.OPEN))
+
+
 def doable(owner_id: int, now: datetime) -> Q:
     """A recruiter's open obligations that can still be met."""
-    return Q(owner_id=owner_id, state=S.OPEN) & not_closed(now)
+    return Q(IS_OPEN, owner_id=owner_id) & not_closed(now)
 
 
 def queue_counts(owner_id: int, now: datetime | None = None) -> dict[str, int]:
@@ -259,7 +265,7 @@ def queue_counts(owner_id: int, now: datetime | None = None) -> dict[str, int]:
     tonight = end_of_today(now)
     can_do = not_closed(now)
     return Obligation.objects.filter(
-        owner_id=owner_id, state=S.OPEN, due_at__lt=now + timedelta(days=COMING_DAYS)
+        IS_OPEN, owner_id=owner_id, due_at__lt=now + timedelta(days=COMING_DAYS)
     ).aggregate(
         overdue=Count("due_at", filter=can_do & Q(due_at__lt=now)),
         today=Count("due_at", filter=can_do & Q(due_at__gte=now, due_at__lt=tonight)),
