@@ -19,7 +19,7 @@ from django.test import Client, RequestFactory
 
 from bench.timing import compare, queries
 from candidly.accounts.models import User
-from candidly.activity.lists import candidate_search, list_page_rows, list_rows
+from candidly.activity.lists import candidate_search, list_rows
 from candidly.activity.models import Activity
 from candidly.activity.selectors import TimelineEntry, candidate_submissions, candidate_timeline
 from candidly.activity.services import activity_log
@@ -320,8 +320,7 @@ def run(repeat: int, report) -> None:
         render(req, "web/candidate_list.html", _raw_list_context(req, owner.pk, 3, per_page))
 
     def list_data():
-        rows = list_page_rows(candidate_search(owner_id=owner.pk))
-        list_rows(Paginator(rows, per_page).get_page(3).object_list)
+        list_rows(Paginator(candidate_search(owner_id=owner.pk), per_page).get_page(3).object_list)
         list(User.objects.filter(is_active=True).values_list("pk", "first_name", "last_name"))
         list(Company.objects.order_by("name").values_list("pk", "name"))
 

@@ -76,19 +76,17 @@ LIST_FIELDS = (
 )  # fmt: skip
 
 
-def list_page_rows(candidates: QuerySet[Candidate]) -> QuerySet:
-    """The candidate list's rows (dicts) for `candidates`, ready to paginate."""
-    return candidates.values(*LIST_FIELDS)
+def list_rows(page: QuerySet[Candidate]) -> list[dict]:
+    """One page of a candidate search (a sliced queryset) as plain rows, each given `emails`,
+    `phones`, `owner` and `last_activity_at`, in two more queries.
 
-
-def list_rows(rows) -> list[dict]:
-    """One page of rows from `list_page_rows`, each given `emails`, `phones`, `owner` and
-    `last_activity_at`, in two more queries.
+    The paginator counts the candidates themselves, not these rows: counting rows that name
+    their owner would join every counted candidate to its owner.
 
     The last contact is read for this page's candidates only, in one grouped query: as a
     subquery of the page's SELECT, PostgreSQL would also run it for every row skipped by OFFSET.
     """
-    rows = list(rows)
+    rows = list(page.values(*LIST_FIELDS))
     by_id = {row["pk"]: row for row in rows}
     for row in rows:
         owner = f"{row['owner__first_name'] or ''} {row['owner__last_name'] or ''}".strip()

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from candidly.accounts.models import User
-from candidly.activity.lists import candidate_search, list_page_rows, list_rows
+from candidly.activity.lists import candidate_search, list_rows
 from candidly.activity.models import Activity
 from candidly.activity.selectors import (
     activity_entries,
@@ -51,9 +51,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
         stage=filters.get("stage", ""),
         company_id=filters.get("company"),
     )
-    page = Paginator(list_page_rows(candidates), settings.CANDIDATES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(candidates, settings.CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     template = "web/candidate_list.html"
