@@ -45,10 +45,27 @@ def test_each_run_gives_the_rows_of_its_own_values(calls):
     assert compiled.rows(person=one.pk, since=now, until=now + timedelta(days=1)) == []
 
 
-def test_a_value_the_build_does_not_pass_as_a_parameter_is_refused(db):
-    ignored = Compiled(lambda person, since: Activity.objects.filter(candidate_id=person))
-    with pytest.raises(ValueError, match="since"):
-        ignored.rows(person=1, since=timezone.now())
+def test_the_shape_picks_the_statement_and_unused_values_are_ignored(calls):
+    now, one, _ = calls
+    kinds = Compiled(
+        lambda kind, person, since: (
+            Activity.objects.filter(candidate_id=person, kind=kind).order_by("pk").values_list("pk")
+        )
+    )
+    calls_only = kinds.rows("call", person=one.pk, since=now)
+    assert calls_only == list(
+        Activity.objects.filter(candidate=one).order_by("pk").values_list("pk")
+    )
+    assert kinds.rows("email", person=one.pk, since=now) == []
+
+
+def test_a_value_that_would_change_the_statement_or_is_written_into_it_is_refused(db):
+    by_thread = Compiled(lambda thread: Activity.objects.filter(thread=thread).values_list("pk"))
+    assert by_thread.rows(thread="<a@b>") == []
+    with pytest.raises(ValueError, match="shape"):
+        by_thread.rows(thread="")
+    with pytest.raises(ValueError, match="shape"):
+        by_thread.rows(thread=None)
     written_in = Compiled(lambda person: Activity.objects.extra(where=[f"candidate_id = {person}"]))
     with pytest.raises(ValueError, match="person"):
         written_in.rows(person=1)

@@ -2,15 +2,17 @@
 
 Django compiles a queryset into SQL every time it runs. For most queries that is a fraction
 of a millisecond; for the Today queue's rows (a dozen subqueries naming the person and the
-context) it is as long as the database takes to answer. A `Compiled` query is built from a
-function of named values. Its first run on a connection builds the queryset with stand-in
-values, compiles it, and notes where each stand-in landed among the statement's parameters.
-Every later run on that connection puts the real values there and sends the same SQL, which
-PostgreSQL's driver then also prepares once. Rows come back as tuples converted as
-`values_list()` converts them.
+context) it is as long as the database takes to answer, and for the lookups upkeep makes on
+every activity logged it is several times as long. A `Compiled` query is built by a function
+of a shape (what picks the statement: a kind, a switch) and named values. Its first run on a
+connection, for each shape, builds the queryset with stand-in values, compiles it, and notes
+where each stand-in landed among the statement's parameters. Every later run puts the real
+values there and sends the same SQL, which PostgreSQL's driver then also prepares once. Rows
+come back as tuples converted as `values_list()` converts them.
 
-Values are ids and aware datetimes, the only kinds the queue passes. A build that puts a
-value anywhere but in a parameter (written into the SQL, or dropped) is refused.
+Values are ids, aware datetimes and non-empty text; a value that would change the statement
+(None, an empty text that means "no filter") belongs in the shape or is left out. A value the
+statement does not use is ignored; one written into the SQL itself is refused.
 """
 
 import re
@@ -23,7 +25,7 @@ from django.db import connections
 from django.db.models import QuerySet, Value
 
 # Stand-ins no real value equals: negative ids (inside every integer column's range, so the
-# lookup is kept) and moments early in 1901, a microsecond apart.
+# lookup is kept), moments early in 1901 a microsecond apart, and texts no one writes.
 _FIRST_ID = -31_001
 _FIRST_MOMENT = datetime(1901, 2, 3, 4, 5, 6, 100_001, tzinfo=UTC)
 _WORD = re.compile(r"[a-z_]+")
@@ -44,44 +46,17 @@ class Compiled:
         # Per connection object (one a thread): the compiler and its converters belong to it.
         self._plans = weakref.WeakKeyDictionary()
 
-    def _stand_ins(self, names) -> dict[str, int | datetime]:
-        ids = iter(range(_FIRST_ID, _FIRST_ID - 1000, -1))
-        moments = (_FIRST_MOMENT + timedelta(microseconds=n) for n in range(1000))
-        return {name: next(moments) if kind is datetime else next(ids) for name, kind in names}
-
-    def _plan(self, connection, values: dict) -> tuple:
-        names = [(name, datetime if isinstance(v, datetime) else int) for name, v in values.items()]
-        stand_ins = self._stand_ins(names)
-        adapt = connection.ops.adapt_datetimefield_value
-        queryset = self.build(**stand_ins)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        slots, found = [], set()
-        for param in params:
-            slot = None
-            for name, value in stand_ins.items():
-                if param == value:
-                    slot = _Slot(name, adapted=False)
-                elif isinstance(value, datetime) and param == adapt(value):
-                    slot = _Slot(name, adapted=True)
-                if slot:
-                    found.add(name)
-                    break
-            slots.append(slot or param)
-        missing = set(stand_ins) - found
-        missing |= {name for name, v in stand_ins.items() if isinstance(v, int) and str(v) in sql}
-        if missing:
-            raise ValueError(f"Not a parameter of the statement: {', '.join(sorted(missing))}")
-        fields = [s[0] for s in compiler.select[: compiler.col_count]]
-        return sql, slots, compiler, compiler.get_converters(fields)
-
-    def rows(self, **values) -> list:
-        """The rows for these values, as `values_list()` would give them."""
+    def rows(self, *shape, **values) -> list[tuple]:
+        """The rows of `build(*shape, **values)`, as `values_list()` would give them."""
+        for value in values.values():
+            if value is None or value == "":
+                raise ValueError(f"{value!r} would change the statement: put it in the shape")
         connection = connections[self.using]
         plans = self._plans.setdefault(connection, {})
-        plan = plans.get(tuple(values))
+        key = (shape, tuple(values))
+        plan = plans.get(key)
         if plan is None:
-            plan = plans[tuple(values)] = self._plan(connection, values)
+            plan = plans[key] = self._plan(connection, shape, values)
         sql, slots, compiler, converters = plan
         adapt = connection.ops.adapt_datetimefield_value
         params = [
@@ -96,6 +71,44 @@ class Compiled:
         if converters:
             return [tuple(row) for row in compiler.apply_converters(rows, converters)]
         return rows
+
+    def _plan(self, connection, shape: tuple, values: dict) -> tuple:
+        stand_ins = {name: _stand_in(n, value) for n, (name, value) in enumerate(values.items())}
+        adapt = connection.ops.adapt_datetimefield_value
+        compiler = self.build(*shape, **stand_ins).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = []
+        for param in params:
+            slot = param
+            for name, value in stand_ins.items():
+                if param == value:
+                    slot = _Slot(name, adapted=False)
+                elif isinstance(value, datetime) and param == adapt(value):
+                    slot = _Slot(name, adapted=True)
+                else:
+                    continue
+                break
+            slots.append(slot)
+        written = [
+            name
+            for name, value in stand_ins.items()
+            if str(value) in sql or (isinstance(value, datetime) and str(adapt(value)) in sql)
+        ]
+        if written:
+            raise ValueError(f"Written into the SQL, not a parameter: {', '.join(written)}")
+        fields = [s[0] for s in compiler.select[: compiler.col_count]]
+        return sql, slots, compiler, compiler.get_converters(fields)
+
+
+def _stand_in(n: int, value):
+    """A value of the same kind as `value` that no real one equals (the n-th of them)."""
+    if isinstance(value, datetime):
+        return _FIRST_MOMENT + timedelta(microseconds=n)
+    if isinstance(value, str) and value:
+        return f"(stand-in {n} for a text)"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _FIRST_ID - n  # negative, and inside every integer column's range
+    raise ValueError(f"Not a value a compiled query takes (put it in the shape): {value!r}")
 
 
 class Literal(Value):

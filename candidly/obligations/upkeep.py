@@ -6,15 +6,15 @@ placements, inside their transaction. Nothing here calls those services back.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
+from candidly.lib.compiled import Compiled
 from candidly.obligations import rules
 from candidly.obligations.models import Obligation, ServiceLevel
 from candidly.pipeline.models import Interview, Placement, Stage, Submission
@@ -166,65 +166,30 @@ _INSERT = f"INSERT INTO {OBLIGATIONS} ({_NAMES}) VALUES ({', '.join(['%s'] * len
 
 def _first_answer(o: Obligation, policy) -> tuple[datetime, int] | None:
     """(time, id) of the earliest activity that meets `o`, if one is recorded."""
-    sql, params = _first_answer_sql(o, policy)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        answer = cursor.fetchone()
-    if answer is None:
-        return None
-    at = answer[0]
-    if isinstance(at, str):  # SQLite may hand back text
-        at = parse_datetime(at)
-    if timezone.is_naive(at):  # stored in UTC
-        at = at.replace(tzinfo=UTC)
-    return at, answer[1]
-
-
-# The lookup above runs for every inbound call and email. Its SQL depends only on the shape
-# of the filter (kind, the written-callback switch, a known thread), so it is compiled once
-# per shape from `meeting_activity_filter`, with stand-in values swapped for the real ones.
-_STAND_IN = {
-    "candidate_id": -7_000_001,
-    "hiring_manager_id": -7_000_002,
-    "interview_id": -7_000_003,
-    "submission_id": -7_000_004,
-    "opened_at": datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC),
-    "closes_at": datetime(1902, 3, 4, 5, 6, 7, tzinfo=UTC),
-    "thread": "(a thread no message has)",
-}
-_compiled: dict[tuple, tuple[str, list]] = {}
-
-
-def _first_answer_sql(o: Obligation, policy) -> tuple[str, list]:
     switch = o.kind == K.CALLBACK and policy.callback_met_by_email_or_text
-    shape = (connection.vendor, o.kind, switch, bool(o.thread))
-    if shape not in _compiled:
-        stand_in = Obligation(kind=o.kind, **_STAND_IN)
-        if not o.thread:
-            stand_in.thread = ""
-        query = (
-            Activity.objects.filter(meeting_activity_filter(stand_in, policy))
-            .order_by("occurred_at", "id")
-            .values_list("occurred_at", "id")[:1]
+    known = {name: getattr(o, name) for name in _ANSWER_VALUES if getattr(o, name)}
+    found = _FIRST_ANSWER.rows(o.kind, switch, **known)
+    return found[0] if found else None
+
+
+# The lookup above runs for every inbound call and email, and compiling it through the ORM
+# cost several times the statement: it is compiled once a shape (the kind, the written-
+# callback switch, and which of these values the obligation has).
+_ANSWER_VALUES = (
+    "candidate_id", "hiring_manager_id", "interview_id", "submission_id", "opened_at",
+    "closes_at", "thread",
+)  # fmt: skip
+_FIRST_ANSWER = Compiled(
+    lambda kind, switch, **known: (
+        Activity.objects.filter(
+            meeting_activity_filter(
+                Obligation(kind=kind, **known), ServiceLevel(callback_met_by_email_or_text=switch)
+            )
         )
-        sql, params = query.query.sql_with_params()
-        adapted = {_adapt(value): name for name, value in _STAND_IN.items()}
-        _compiled[shape] = (sql, [adapted.get(p, _Fixed(p)) for p in params])
-    sql, template = _compiled[shape]
-    return sql, [p.value if isinstance(p, _Fixed) else _adapt(getattr(o, p)) for p in template]
-
-
-class _Fixed:
-    """A parameter of the compiled filter that is the same for every obligation."""
-
-    def __init__(self, value):
-        self.value = value
-
-
-def _adapt(value):
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
+        .order_by("occurred_at", "id")
+        .values_list("occurred_at", "id")[:1]
+    )
+)
 
 
 def _submission_owner(submission: Submission) -> int | None:
