@@ -6,6 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from candidly.activity.models import Activity
+from candidly.lib.compiled import Compiled
 from candidly.lib.timeutil import zone_or_none
 from candidly.people.models import Candidate, HiringManager
 from candidly.pipeline.models import Interview, Offer, Stage, StageChange, Submission
@@ -38,19 +39,33 @@ _DIRECTION = dict(Activity.Direction.choices)
 _OUTCOME = dict(Activity.Outcome.choices)
 
 
-def activity_entries(queryset, limit: int, *, name_manager: bool = False) -> list[TimelineEntry]:
-    """Activities as timeline entries, newest first (plain rows: no model instances needed).
+_ENTRY_FIELDS = (
+    "occurred_at", "kind", "direction", "outcome", "subject", "body", "minutes",
+    "recruiter__first_name", "recruiter__last_name", "recruiter__username",
+)  # fmt: skip
+_MANAGER_FIELDS = ("hiring_manager__first_name", "hiring_manager__last_name")
+
+# The newest activities of a person (or a client): compiled once per filter and length
+# (`lib.compiled`), as building the query cost more than running it.
+_ACTIVITY_ROWS = Compiled(
+    lambda where, limit, name_manager, person: (
+        Activity.objects.filter(**{where: person})
+        .order_by("-occurred_at", "-id")
+        .values_list(*_ENTRY_FIELDS, *(_MANAGER_FIELDS if name_manager else ()))[:limit]
+    )
+)
+
+
+def activity_entries(limit: int, *, name_manager: bool = False, **person) -> list[TimelineEntry]:
+    """The newest activities with one person or client (`candidate_id=…`,
+    `hiring_manager_id=…` or `hiring_manager__company_id=…`) as timeline entries, newest
+    first (plain rows: no model instances needed).
 
     `name_manager` adds the hiring manager's name to each title, for timelines that cover
     several managers (a client's page).
     """
-    fields = [
-        "occurred_at", "kind", "direction", "outcome", "subject", "body", "minutes",
-        "recruiter__first_name", "recruiter__last_name", "recruiter__username",
-    ]  # fmt: skip
-    if name_manager:
-        fields += ["hiring_manager__first_name", "hiring_manager__last_name"]
-    rows = queryset.order_by("-occurred_at", "-id").values_list(*fields)[:limit]
+    ((where, person_id),) = person.items()
+    rows = _ACTIVITY_ROWS.rows(where, limit, name_manager, person=person_id)
     entries = []
     for row in rows:
         at, kind, direction, outcome, subject, body, minutes, first, last, username = row[:10]
@@ -73,6 +88,36 @@ def activity_entries(queryset, limit: int, *, name_manager: bool = False) -> lis
     return entries
 
 
+_STAGE_FIELDS = ("submission_id", "changed_at", "from_stage", "to_stage",
+                 "changed_by__first_name", "changed_by__last_name")  # fmt: skip
+_INTERVIEW_FIELDS = ("submission_id", "starts_at", "kind", "time_zone", "interviewers", "status")
+_OFFER_FIELDS = ("pk", "submission_id", "salary", "extended_at", "status", "decided_at",
+                 "decline_reason", "note")  # fmt: skip
+
+# A candidate's history on their submissions, one query each, compiled once (`lib.compiled`).
+_STAGE_ROWS = Compiled(
+    lambda candidate: (
+        StageChange.objects.filter(submission__candidate_id=candidate)
+        .order_by("changed_at", "id")
+        .values_list(*_STAGE_FIELDS)
+    )
+)
+_INTERVIEW_ROWS = Compiled(
+    lambda candidate: (
+        Interview.objects.filter(submission__candidate_id=candidate)
+        .order_by("starts_at", "id")
+        .values_list(*_INTERVIEW_FIELDS)
+    )
+)
+_OFFER_ROWS = Compiled(
+    lambda candidate: (
+        Offer.objects.filter(submission__candidate_id=candidate)
+        .order_by("extended_at", "id")
+        .values_list(*_OFFER_FIELDS)
+    )
+)
+
+
 def candidate_submissions(candidate: Candidate) -> list[Submission]:
     """A candidate's submissions, each with its history as plain rows: `stage_rows`,
     `interview_rows` and `offer_rows` (dicts). Four queries, or one without submissions."""
@@ -86,26 +131,14 @@ def candidate_submissions(candidate: Candidate) -> list[Submission]:
         s.stage_rows, s.interview_rows, s.offer_rows = [], [], []
     if not by_id:
         return submissions
-    for row in (
-        StageChange.objects.filter(submission_id__in=by_id)
-        .order_by("changed_at", "id")
-        .values("submission_id", "changed_at", "from_stage", "to_stage",
-                "changed_by__first_name", "changed_by__last_name")
-    ):  # fmt: skip
-        by_id[row["submission_id"]].stage_rows.append(row)
-    for row in (
-        Interview.objects.filter(submission_id__in=by_id)
-        .order_by("starts_at")
-        .values("submission_id", "starts_at", "kind", "time_zone", "interviewers", "status")
+    for history, names, rows in (
+        (_STAGE_ROWS, _STAGE_FIELDS, "stage_rows"),
+        (_INTERVIEW_ROWS, _INTERVIEW_FIELDS, "interview_rows"),
+        (_OFFER_ROWS, _OFFER_FIELDS, "offer_rows"),
     ):
-        by_id[row["submission_id"]].interview_rows.append(row)
-    for row in (
-        Offer.objects.filter(submission_id__in=by_id)
-        .order_by("extended_at")
-        .values("pk", "submission_id", "salary", "extended_at", "status", "decided_at",
-                "decline_reason", "note")
-    ):  # fmt: skip
-        by_id[row["submission_id"]].offer_rows.append(row)
+        for values in history.rows(candidate=candidate.pk):
+            row = dict(zip(names, values, strict=True))
+            getattr(by_id[row["submission_id"]], rows).append(row)
     return submissions
 
 
@@ -118,7 +151,7 @@ def candidate_timeline(
     """
     if submissions is None:
         submissions = candidate_submissions(candidate)
-    entries = activity_entries(Activity.objects.filter(candidate=candidate), limit)
+    entries = activity_entries(limit, candidate_id=candidate.pk)
     for submission in submissions:
         entries.extend(_submission_entries(submission))
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -191,4 +224,4 @@ def _submission_entries(submission: Submission):
 
 
 def manager_timeline(manager: HiringManager, *, limit: int = 200) -> list[TimelineEntry]:
-    return activity_entries(Activity.objects.filter(hiring_manager=manager), limit)
+    return activity_entries(limit, hiring_manager_id=manager.pk)

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from candidly.accounts.models import User
 from candidly.activity.lists import candidate_search, list_rows
-from candidly.activity.models import Activity
 from candidly.activity.selectors import (
     activity_entries,
     candidate_submissions,
@@ -224,9 +223,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "managers": company.hiring_managers.select_related("department"),
             "requisitions": _requisitions(Requisition.objects.filter(company=company)),
             "timeline": activity_entries(
-                Activity.objects.filter(hiring_manager__company=company),
-                COMPANY_TIMELINE,
-                name_manager=True,
+                COMPANY_TIMELINE, name_manager=True, hiring_manager__company_id=company.pk
             ),
             "timeline_limit": COMPANY_TIMELINE,
         },
