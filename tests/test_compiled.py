@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import F
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -80,3 +81,15 @@ def test_a_literal_is_written_into_the_statement_and_finds_the_same_rows(calls):
     assert list(by_literal.order_by("pk")) == list(by_value.order_by("pk")) != []
     with pytest.raises(ValueError, match="plain word"):
         Literal("call' OR '1'='1")
+
+
+def test_a_statement_runs_inside_another_with_its_parameters(calls):
+    now, one, _ = calls
+    compiled = Compiled(_between)
+    since, until = now - timedelta(days=2), now
+    sql, params = compiled.statement(person=one.pk, since=since, until=until)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS inner_rows", params)
+        assert cursor.fetchone()[0] == len(compiled.rows(person=one.pk, since=since, until=until))
+        assert cursor.fetchone() is None
+    assert len(compiled.rows(person=one.pk, since=since, until=until)) == 2

@@ -48,10 +48,24 @@ class Compiled:
 
     def rows(self, *shape, **values) -> list[tuple]:
         """The rows of `build(*shape, **values)`, as `values_list()` would give them."""
+        connection = connections[self.using]
+        sql, params, compiler, converters = self._run(connection, shape, values)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+        return rows
+
+    def statement(self, *shape, **values) -> tuple[str, list]:
+        """The SQL and parameters of `build(*shape, **values)`, to run inside another."""
+        sql, params, _, _ = self._run(connections[self.using], shape, values)
+        return sql, params
+
+    def _run(self, connection, shape: tuple, values: dict) -> tuple:
         for value in values.values():
             if value is None or value == "":
                 raise ValueError(f"{value!r} would change the statement: put it in the shape")
-        connection = connections[self.using]
         plans = self._plans.setdefault(connection, {})
         key = (shape, tuple(values))
         plan = plans.get(key)
@@ -65,12 +79,7 @@ class Compiled:
             else slot
             for slot in slots
         ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
-        return rows
+        return sql, params, compiler, converters
 
     def _plan(self, connection, shape: tuple, values: dict) -> tuple:
         stand_ins = {name: _stand_in(n, value) for n, (name, value) in enumerate(values.items())}
