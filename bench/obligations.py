@@ -196,12 +196,15 @@ def _upkeep_calls(now, batch: int = 0) -> list[dict]:
     rolled back leaves its rows behind as dead entries in the indexes until a vacuum, and the
     same eight candidates logged for in batch after batch would be found among hundreds of
     them, which no recruiter's candidates are."""
-    first = slice(batch * UPKEEP_CANDIDATES, (batch + 1) * UPKEEP_CANDIDATES)
+
+    def part(size: int) -> slice:
+        return slice(batch * size, (batch + 1) * size)
+
     owed = (
         Obligation.objects.filter(state="open", kind__in=["callback", "reply"])
         .order_by("candidate_id")
         .values_list("candidate_id", flat=True)
-        .distinct()[first]
+        .distinct()[part(UPKEEP_CANDIDATES)]
     )
     candidates = (
         Candidate.objects.filter(pk__in=list(owed), owner__isnull=False)
@@ -213,14 +216,12 @@ def _upkeep_calls(now, batch: int = 0) -> list[dict]:
         Interview.objects.filter(obligation__state="open", starts_at__gt=now)
         .exclude(status=Interview.Status.CANCELLED)
         .select_related("submission__candidate__owner", "submission__requisition__recruiter")
-        .order_by("starts_at", "pk")[batch * UPKEEP_INTERVIEWS : (batch + 1) * UPKEEP_INTERVIEWS]
+        .order_by("starts_at", "pk")[part(UPKEEP_INTERVIEWS)]
     )
     waiting = (
         Obligation.objects.filter(state="open", kind="feedback")
         .order_by("-due_at")
-        .values_list("hiring_manager_id", "owner_id")[
-            batch * UPKEEP_MANAGERS : (batch + 1) * UPKEEP_MANAGERS
-        ]
+        .values_list("hiring_manager_id", "owner_id")[part(UPKEEP_MANAGERS)]
     )
     managers = HiringManager.objects.in_bulk([m for m, _ in waiting])
     owners = User.objects.in_bulk([o for _, o in waiting])
