@@ -229,6 +229,7 @@ class Obligation(models.Model):
             ),
             # The scorecard, its drill-downs and trend: per recruiter, kind and state, a range
             # of due times; met_at makes on time / late readable from the index alone.
+            # PostgreSQL has it as (owner, due_at, kind, state, met_at): migration 0005.
             models.Index(
                 fields=["owner", "kind", "state", "due_at", "met_at"],
                 name="obligation_scorecard",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -354,21 +355,20 @@ class Tally:
 def due_in(owner_ids, since: datetime, until: datetime, *, kinds=None) -> Q:
     """These recruiters' obligations (or, given an OuterRef, that one's) due in [since, until).
 
-    Every kind and state is spelled out, though they are all there are: the
+    On SQLite every kind and state is spelled out, though they are all there are: its
     obligation_scorecard index (owner, kind, state, due_at, met_at) is then read as one short
-    range of due times per recruiter, kind and state, not scanned whole."""
+    range of due times per recruiter, kind and state, already grouped. PostgreSQL's index is
+    (owner, due_at, kind, state, met_at) (migration 0005): one range per recruiter."""
     owners = (
         {"owner_id": owner_ids}
         if isinstance(owner_ids, OuterRef)
         else {"owner_id__in": list(owner_ids)}
     )
-    return Q(
-        **owners,
-        kind__in=list(kinds or Obligation.Kind.values),
-        state__in=Obligation.State.values,
-        due_at__gte=since,
-        due_at__lt=until,
-    )
+    found = Q(**owners, due_at__gte=since, due_at__lt=until)
+    if connection.vendor == "sqlite":
+        kinds = kinds or Obligation.Kind.values
+        found &= Q(state__in=S.values)
+    return found & Q(kind__in=list(kinds)) if kinds else found
 
 
 def outcome_filter(outcome: str, now: datetime) -> Q:
@@ -425,9 +425,9 @@ def scorecard(
 ) -> Scorecard:
     """For each recruiter and kind: obligations due in [since, until), by outcome. One query.
 
-    Counted per recruiter, kind and state (the scorecard index's order, so nothing is
-    sorted), with only two comparisons a row: whether a met one was late, whether an open one
-    is past due. The outcomes follow from those."""
+    Counted per recruiter, kind and state from the scorecard index alone (see `due_in`), with
+    only two comparisons a row: whether a met one was late, whether an open one is past due. The
+    outcomes follow from those."""
     now = now or timezone.now()
     owner_ids = list(owner_ids)
     counted = (
