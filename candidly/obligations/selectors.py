@@ -255,23 +255,30 @@ def doable(owner_id: int, now: datetime) -> Q:
 
 
 def queue_counts(owner_id: int, now: datetime | None = None) -> dict[str, int]:
-    """Overdue, due today and coming (next week): one query, for the navigation bar too.
-
-    Whether a row can still be met (`not_closed`) is asked inside each count, not in the WHERE:
-    so PostgreSQL reads the obligation_queue index alone (an index-only scan) instead of
-    visiting a table page for every open obligation. For the same reason the counts here
-    and on the scorecard count due_at (never empty, in both indexes), not the id, which
-    only SQLite keeps in every index."""
+    """Overdue, due today and coming (next week): one query, for the navigation bar too."""
     now = now or timezone.now()
-    tonight = end_of_today(now)
-    can_do = not_closed(now)
-    return Obligation.objects.filter(
-        IS_OPEN, owner_id=owner_id, due_at__lt=now + timedelta(days=COMING_DAYS)
-    ).aggregate(
-        overdue=Count("due_at", filter=can_do & Q(due_at__lt=now)),
-        today=Count("due_at", filter=can_do & Q(due_at__gte=now, due_at__lt=tonight)),
-        coming=Count("due_at", filter=can_do & Q(due_at__gte=tonight)),
+    until = now + timedelta(days=COMING_DAYS)
+    found = _COUNTS.rows(owner_id=owner_id, now=now, tonight=end_of_today(now), until=until)
+    return dict(zip(("overdue", "today", "coming"), found[0] if found else (0, 0, 0)))
+
+
+# Whether a row can still be met (`not_closed`) is asked inside each count, not in the WHERE:
+# so PostgreSQL reads the obligation_queue index alone (an index-only scan) instead of visiting
+# a table page for every open obligation. For the same reason the counts here and on the
+# scorecard count due_at (never empty, in both indexes), not the id, which only SQLite keeps
+# in every index. Compiled once a connection (`lib.compiled`), as it runs on every page.
+_COUNTS = Compiled(
+    lambda owner_id, now, tonight, until: (
+        Obligation.objects.filter(IS_OPEN, owner_id=owner_id, due_at__lt=until)
+        .values("owner_id")
+        .annotate(
+            overdue=Count("due_at", filter=not_closed(now) & Q(due_at__lt=now)),
+            today=Count("due_at", filter=not_closed(now) & Q(due_at__gte=now, due_at__lt=tonight)),
+            coming=Count("due_at", filter=not_closed(now) & Q(due_at__gte=tonight)),
+        )
+        .values_list("overdue", "today", "coming")
     )
+)
 
 
 # The queue's two lists of rows, compiled once a connection (`lib.compiled`): built through
