@@ -201,7 +201,7 @@ def _list_rows(owner_id: int, page: int, per_page: int) -> dict:
         )
         candidates = _rows(
             cursor,
-            "SELECT c.id, c.first_name, c.last_name, c.headline, c.current_company, "
+            "SELECT c.id, c.first_name, c.last_name, c.headline, c.current_company, c.skills, "
             "u.first_name, u.last_name "
             "FROM people_candidate c LEFT JOIN accounts_user u ON u.id = c.owner_id "
             "WHERE c.owner_id = %s ORDER BY c.last_name, c.first_name, c.id LIMIT %s OFFSET %s",
@@ -239,13 +239,12 @@ def _raw_list_context(request, owner_id: int, page_number: int, per_page: int) -
     for cid, kind, value in rows["contacts"]:
         by_candidate.setdefault(cid, []).append((kind, value))
     page_rows = [
-        SimpleNamespace(
-            pk=cid, first_name=first, last_name=last, headline=headline, current_company=company,
-            owner=f"{o_first} {o_last}", last_activity_at=_aware(rows["last"].get(cid)),
-            emails=[v for k, v in by_candidate.get(cid, []) if k == "email"],
-            phones=[v for k, v in by_candidate.get(cid, []) if k == "phone"],
-        )
-        for cid, first, last, headline, company, o_first, o_last in rows["candidates"]
+        {"pk": cid, "first_name": first, "last_name": last, "headline": headline,
+         "current_company": company, "skills": skills, "owner": f"{o_first} {o_last}",
+         "last_activity_at": _aware(rows["last"].get(cid)),
+         "emails": [v for k, v in by_candidate.get(cid, []) if k == "email"],
+         "phones": [v for k, v in by_candidate.get(cid, []) if k == "phone"]}
+        for cid, first, last, headline, company, skills, o_first, o_last in rows["candidates"]
     ]  # fmt: skip
     paginator = Paginator(range(rows["count"]), per_page)
     return {

@@ -68,6 +68,28 @@ class TestCandidateList:
         assert "3 days ago" in jordan[: jordan.index("</tr>")]
         assert "never" in riley[: riley.index("</tr>")]
 
+    def test_a_row_shows_the_candidate_as_typed_never_as_html(
+        self, logged_in, candidate, recruiter
+    ):
+        candidate_create(
+            first_name="<i>Riley</i>",
+            last_name="O'Hara",
+            owner=recruiter,
+            emails=["riley@example.com"],
+            headline="Lead <b>engineer</b>",
+            current_company="Smith & Sons",
+            skills="Go, <script>x</script>",
+        )
+        page = logged_in.get(reverse("candidate_list"), {"owner": recruiter.pk}).content.decode()
+        riley = page[page.index("&lt;i&gt;Riley") :]
+        row = riley[: riley.index("</tr>")]
+        assert "O&#x27;Hara</a>" in row and "Lead &lt;b&gt;engineer&lt;/b&gt;" in row
+        assert '<span class="muted">at Smith &amp; Sons</span>' in row
+        assert '<div class="skills">Go, &lt;script&gt;x&lt;/script&gt;</div>' in row
+        assert "riley@example.com" in row and "Alex Kim" in row
+        jordan = page[page.index("Jordan Ellis") :]
+        assert "(415) 555-0199" in jordan[: jordan.index("</tr>")]
+
     def test_a_nonsense_filter_is_ignored_not_a_crash(self, logged_in, candidate):
         response = logged_in.get(reverse("candidate_list"), {"owner": "9" * 25, "company": "-3"})
         assert response.status_code == 200

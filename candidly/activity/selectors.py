@@ -22,17 +22,6 @@ class TimelineEntry:
     minutes: int | None = None
     tag: str = ""  # a short word used for styling (call, email, hired, declined…)
 
-    # Formatted here rather than with template filters: a timeline has hundreds of entries
-    # and the locale-aware `date` filter dominated the page's rendering time.
-    @property
-    def when(self) -> str:
-        local = timezone.localtime(self.at)
-        return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
-
-    @property
-    def iso(self) -> str:
-        return self.at.isoformat()
-
 
 _KIND = dict(Activity.Kind.choices)
 _DIRECTION = dict(Activity.Direction.choices)

@@ -164,6 +164,34 @@ def queue_rows(context, rows) -> str:
     return mark_safe("".join(parts))
 
 
+@register.simple_tag
+def candidate_rows(rows) -> str:
+    """The candidate list's rows (from `activity.lists.list_rows`) as HTML, every text escaped.
+
+    Drawn in Python: a page of 25 rows through the template engine took half the time of
+    rendering the whole page."""
+    if not rows:
+        return mark_safe('<tr><td colspan="6" class="empty">No candidate matches.</td></tr>')
+    now = timezone.now()
+    parts = []
+    for c in rows:
+        company = c["current_company"]
+        at = f' <span class="muted">at {escape(company)}</span>' if company else ""
+        skills = f'<div class="skills">{escape(c["skills"])}</div>' if c["skills"] else ""
+        last = c["last_activity_at"]
+        contact = _ago(last, now) if last else '<span class="muted">never</span>'
+        parts.append(
+            f'<tr><td><a href="/candidates/{c["pk"]}/">'
+            f"{escape(c['first_name'])} {escape(c['last_name'])}</a></td>"
+            f"<td>{escape(c['headline'])}{at}{skills}</td>"
+            f"<td>{escape(', '.join(c['emails']))}</td>"
+            f'<td class="nowrap">{escape(", ".join(c["phones"]))}</td>'
+            f'<td class="nowrap">{escape(c["owner"] or "—")}</td>'
+            f'<td class="nowrap">{contact}</td></tr>'
+        )
+    return mark_safe("".join(parts))
+
+
 @functools.cache
 def _queue_choices() -> tuple[str, str]:
     """The prep checklist's boxes and the feedback's channels, drawn once a process."""
@@ -234,14 +262,20 @@ def timeline(entries) -> str:
     """
     if not entries:
         return mark_safe('<li class="empty">Nothing recorded yet.</li>')
+    here = timezone.get_current_timezone()
     parts = []
     for e in entries:
+        local = e.at.astimezone(here)
+        when = (
+            f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
+            f"{local.hour:02}:{local.minute:02}"
+        )
         minutes = f' <span class="pill">{e.minutes} min</span>' if e.minutes is not None else ""
         who = f'<span class="muted"> · {escape(e.who)}</span>' if e.who else ""
         detail = f"<p>{escape(e.detail)}</p>" if e.detail else ""
         parts.append(
             f'<li class="entry cat-{escape(e.category)} tag-{escape(e.tag)}">'
-            f'<time datetime="{e.iso}">{e.when}</time>'
+            f'<time datetime="{e.at.isoformat()}">{when}</time>'
             f"<div><strong>{escape(e.title)}</strong>{minutes}{who}{detail}</div></li>"
         )
     return mark_safe("".join(parts))
