@@ -1,6 +1,7 @@
 """Who may see and act on whose work."""
 
 from candidly.accounts.models import User
+from candidly.lib.compiled import Compiled
 
 
 def is_lead(user: User) -> bool:
@@ -16,7 +17,24 @@ def may_act_for(viewer: User, owner: User) -> bool:
 
 def visible_recruiters(viewer: User):
     """The recruiters whose queues and scorecards `viewer` may open."""
+    return _visible(viewer.is_superuser, viewer.pk)
+
+
+def _visible(everyone: bool, viewer_id: int):
     users = User.objects.filter(is_active=True)
-    if viewer.is_superuser:
+    if everyone:
         return users
-    return users.filter(pk=viewer.pk) | users.filter(team__lead=viewer)
+    return users.filter(pk=viewer_id) | users.filter(team__lead_id=viewer_id)
+
+
+def visible_recruiter_rows(viewer: User) -> list[tuple[int, str, str, str]]:
+    """`visible_recruiters` as (id, username, first name, last name), in name order: compiled
+    once a connection (`lib.compiled`), as the Today page asks at every visit."""
+    return _VISIBLE_ROWS.rows(viewer.is_superuser, viewer_id=viewer.pk)
+
+
+_VISIBLE_ROWS = Compiled(
+    lambda everyone, viewer_id: _visible(everyone, viewer_id).values_list(
+        "pk", "username", "first_name", "last_name"
+    )
+)

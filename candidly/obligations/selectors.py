@@ -259,7 +259,7 @@ def queue_counts(owner_id: int, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     until = now + timedelta(days=COMING_DAYS)
     found = _COUNTS.rows(owner_id=owner_id, now=now, tonight=end_of_today(now), until=until)
-    return dict(zip(("overdue", "today", "coming"), found[0] if found else (0, 0, 0)))
+    return dict(zip(("overdue", "today", "coming"), found[0] if found else (0, 0, 0), strict=True))
 
 
 # Whether a row can still be met (`not_closed`) is asked inside each count, not in the WHERE:

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from candidly.accounts.access import visible_recruiters
+from candidly.accounts.access import visible_recruiter_rows
 from candidly.accounts.models import User
 from candidly.obligations.selectors import (
     LABELS,
@@ -60,9 +60,7 @@ def _recruiters(viewer: User) -> list[Recruiter]:
     """Everyone whose scorecard `viewer` may read: themselves, and their team if they lead one."""
     return [
         Recruiter(pk, username, f"{first} {last}".strip() or username)
-        for pk, username, first, last in visible_recruiters(viewer).values_list(
-            "pk", "username", "first_name", "last_name"
-        )
+        for pk, username, first, last in visible_recruiter_rows(viewer)
     ]
 
 

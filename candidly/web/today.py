@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from candidly.accounts.access import may_act_for, visible_recruiters
+from candidly.accounts.access import may_act_for, visible_recruiter_rows
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
 from candidly.activity.services import activity_log
@@ -103,9 +103,7 @@ def today(request: HttpRequest, username: str | None = None) -> HttpResponse:
         return render(request, "web/today.html#queue", context)
     recruiters = [
         (name, f"{first} {last}".strip() or name)
-        for name, first, last in visible_recruiters(request.user).values_list(
-            "username", "first_name", "last_name"
-        )
+        for _, name, first, last in visible_recruiter_rows(request.user)
     ]
     context["recruiters"] = recruiters if len(recruiters) > 1 else []
     return render(request, "web/today.html", context)
