@@ -13,6 +13,7 @@ and the rebuild of every obligation.
   `bulk_insert` of the rows it wrote into the emptied table, in a transaction rolled back.
 """
 
+import contextlib
 import statistics
 import time
 from collections.abc import Callable
@@ -266,12 +267,15 @@ def _upkeep_calls(now, batch: int = 0) -> list[dict]:
     return calls
 
 
-def _upkeep_figures(now, repeat: int) -> dict:
+def _upkeep_figures(now, repeat: int, *, kept: bool = True) -> dict:
     """Milliseconds per call with and without upkeep, and SQL statements per call.
 
     Batches run in pairs, each batch in a transaction rolled back: both batches of a pair log
     for the same people (in turn first, so each side as often finds their rows in the cache),
-    and each pair for people of its own. Medians over the pairs."""
+    and each pair for people of its own. Medians over the pairs.
+
+    `kept`: PostgreSQL's prepared statements outlive the rollbacks (see `_statements_kept`),
+    as they outlive the app's commits; without it every batch starts with none."""
 
     def batch(calls: list[dict], with_upkeep: bool) -> tuple[float, float]:
         real = upkeep.activity_recorded
@@ -291,13 +295,14 @@ def _upkeep_figures(now, repeat: int) -> dict:
         return elapsed / len(calls), len(counted) / len(calls)
 
     ours, reference = [], []
-    for pair in range(3 + repeat):
-        calls = _upkeep_calls(now, pair)
-        sides = (True, False) if pair % 2 else (False, True)
-        timed = {side: batch(calls, side) for side in sides}
-        if pair >= 3:  # the first three pairs warm up
-            ours.append(timed[True])
-            reference.append(timed[False])
+    with _statements_kept() if kept else contextlib.nullcontext():
+        for pair in range(3 + repeat):
+            calls = _upkeep_calls(now, pair)
+            sides = (True, False) if pair % 2 else (False, True)
+            timed = {side: batch(calls, side) for side in sides}
+            if pair >= 3:  # the first three pairs warm up
+                ours.append(timed[True])
+                reference.append(timed[False])
     assert not Activity.objects.filter(source=SOURCE).exists(), "a batch was not rolled back"
     return {
         "ours": statistics.median(ms for ms, _ in ours),
@@ -306,6 +311,28 @@ def _upkeep_figures(now, repeat: int) -> dict:
         "reference_queries": statistics.mean(n for _, n in reference),
         "calls": len(calls),
     }
+
+
+@contextlib.contextmanager
+def _statements_kept():
+    """PostgreSQL's prepared statements kept across rollbacks, as they are across commits.
+
+    After five runs of a statement the driver (psycopg) prepares it on the server, and after
+    five more the server plans it once for all runs; the app keeps its connections for ten
+    minutes, so its statements are past both. But at every ROLLBACK the driver deallocates
+    them all, in case the transaction had created what they name; the batches here create
+    nothing, and would otherwise each start colder than any request does. So for their
+    duration the driver's `clear` does nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    prepared = connection.connection._prepared
+    prepared.clear = lambda: False
+    try:
+        yield
+    finally:
+        del prepared.clear
 
 
 # --- the rebuild -----------------------------------------------------------------------------
@@ -411,16 +438,19 @@ def _run_figures(repeat: int, report: Callable) -> None:
         f" query; {due:,} obligations due in the period; numbers equal",
     )
 
-    # activity_log with upkeep, and without.
-    figures = _upkeep_figures(now, repeat)
-    overhead = figures["ours"] / figures["reference"] - 1
-    report(
-        f"activity_log ×{figures['calls']}, per call: with upkeep vs without",
-        figures["ours"],
-        figures["reference"],
-        f"upkeep adds {overhead:+.0%}; {figures['ours_queries']:.1f} vs "
-        f"{figures['reference_queries']:.1f} queries per call (rolled back)",
-    )
+    # activity_log with upkeep, and without; on PostgreSQL also with no prepared statements.
+    for kept in (True, False) if connection.vendor == "postgresql" else (True,):
+        figures = _upkeep_figures(now, repeat, kept=kept)
+        overhead = figures["ours"] / figures["reference"] - 1
+        report(
+            f"activity_log ×{figures['calls']}, per call: with upkeep vs without"
+            + ("" if kept else ", cold"),
+            figures["ours"],
+            figures["reference"],
+            f"upkeep adds {overhead:+.0%}; {figures['ours_queries']:.1f} vs "
+            f"{figures['reference_queries']:.1f} queries per call"
+            + ("" if kept else "; every batch starts with no prepared statement"),
+        )
 
 
 def _run_rebuild(report_rate: Callable) -> None:
