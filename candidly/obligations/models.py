@@ -162,8 +162,10 @@ class Obligation(models.Model):
     State = ObligationState
 
     # One row per fact that opens it ("callback:a42", "check_in:p7:3"): upkeep and rebuild
-    # find the same row, so rebuilding keeps a recruiter's waivers.
-    key = models.CharField(max_length=40, unique=True)
+    # find the same row, so rebuilding keeps a recruiter's waivers. Unique by a constraint
+    # (obligation_key), not `unique=True`, which on PostgreSQL also builds an index for LIKE
+    # searches that nothing makes and every new obligation and every one met would update.
+    key = models.CharField(max_length=40)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -264,6 +266,7 @@ class Obligation(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["key"], name="obligation_key"),
             choice_check("kind", ObligationKind.choices),
             choice_check("state", ObligationState.choices),
             exactly_one_of("candidate", "hiring_manager"),
