@@ -136,6 +136,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "candidly" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
+# The database's sessions and the model backend, each with its per-request read compiled once
+# (candidly/accounts/requests.py).
+SESSION_ENGINE = "candidly.accounts.requests"
+AUTHENTICATION_BACKENDS = ["candidly.accounts.requests.Backend"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,9 +1,15 @@
 """Every page: anonymous visitors go to the login page; recruiters get in; only staff reach the
 admin; an inactive user cannot log in."""
 
-import pytest
-from django.urls import reverse
+from datetime import timedelta
 
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+from django.utils import timezone
+
+from candidly.accounts.models import User
 from candidly.activity.services import activity_log
 from candidly.obligations.models import Obligation
 from candidly.pipeline.services import offer_extend
@@ -90,6 +96,22 @@ def test_an_inactive_user_cannot_log_in(client, recruiter):
     recruiter.save()
     response = client.post(reverse("login"), {"username": "alex", "password": PASSWORD})
     assert response.status_code == 200
+    assert client.get(reverse("candidate_list")).status_code == 302
+
+
+def test_a_user_made_inactive_is_out_at_their_next_request(client, recruiter):
+    client.post(reverse("login"), {"username": "alex", "password": PASSWORD})
+    assert client.get(reverse("candidate_list")).status_code == 200
+    User.objects.filter(pk=recruiter.pk).update(is_active=False)
+    assert client.get(reverse("candidate_list")).status_code == 302
+
+
+def test_an_expired_or_unknown_session_sends_to_log_in(client, recruiter):
+    client.post(reverse("login"), {"username": "alex", "password": PASSWORD})
+    key = client.session.session_key
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get(reverse("candidate_list")).status_code == 302
+    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session-key"
     assert client.get(reverse("candidate_list")).status_code == 302
 
 
