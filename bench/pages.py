@@ -19,11 +19,11 @@ from django.test import Client, RequestFactory
 
 from bench.timing import compare, queries
 from candidly.accounts.models import User
-from candidly.activity.lists import candidate_search, list_rows
+from candidly.activity.lists import candidate_search, filter_choices, list_rows
 from candidly.activity.models import Activity
 from candidly.activity.selectors import TimelineEntry, candidate_submissions, candidate_timeline
 from candidly.activity.services import activity_log
-from candidly.people.models import Candidate, Company, ContactPoint
+from candidly.people.models import Candidate, ContactPoint
 from candidly.pipeline.models import Interview, Offer, Stage
 from candidly.web import views
 from candidly.web.forms import ActivityForm
@@ -320,8 +320,7 @@ def run(repeat: int, report) -> None:
 
     def list_data():
         list_rows(Paginator(candidate_search(owner_id=owner.pk), per_page).get_page(3).object_list)
-        list(User.objects.filter(is_active=True).values_list("pk", "first_name", "last_name"))
-        list(Company.objects.order_by("name").values_list("pk", "name"))
+        filter_choices()
 
     def raw_list_data():
         _list_rows(owner.pk, 3, per_page)

@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from candidly.accounts.models import User
-from candidly.activity.lists import candidate_search, list_rows
+from candidly.activity.lists import candidate_search, filter_choices, list_rows
 from candidly.activity.selectors import (
     activity_entries,
     candidate_submissions,
@@ -64,13 +63,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
         template += "#results"
     else:
         # Plain (value, label) pairs for the filter selects.
-        context["recruiters"] = [
-            (pk, f"{first} {last}".strip() or username)
-            for pk, first, last, username in User.objects.filter(is_active=True).values_list(
-                "pk", "first_name", "last_name", "username"
-            )
-        ]
-        context["companies"] = Company.objects.order_by("name").values_list("pk", "name")
+        context["recruiters"], context["companies"] = filter_choices()
         context["stages"] = Stage.choices
     return render(request, template, context)
 
