@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.models import F
 from django.db.models.lookups import Exact
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from candidly.activity.models import Activity
@@ -93,3 +94,26 @@ def test_a_statement_runs_inside_another_with_its_parameters(calls):
         assert cursor.fetchone()[0] == len(compiled.rows(person=one.pk, since=since, until=until))
         assert cursor.fetchone() is None
     assert len(compiled.rows(person=one.pk, since=since, until=until)) == 2
+
+
+def test_objects_are_the_instances_the_queryset_gives_with_what_it_selects_related(calls):
+    now, one, other = calls
+    found = Activity.objects.select_related("recruiter", "candidate__owner").order_by("pk")
+    compiled = Compiled(
+        lambda person, since: found.filter(candidate_id=person, occurred_at__gte=since)
+    )
+    for person in (one, other):
+        got = compiled.objects(person=person.pk, since=now - timedelta(days=2))
+        expected = list(found.filter(candidate=person, occurred_at__gte=now - timedelta(days=2)))
+        assert got == expected and len(got) == 2
+        for mine, theirs in zip(got, expected, strict=True):
+            assert (mine.occurred_at, mine.kind, mine.recruiter_id) == (
+                theirs.occurred_at,
+                theirs.kind,
+                theirs.recruiter_id,
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert {a.candidate.owner.username for a in got} == {person.owner.username}
+            assert {a.recruiter.pk for a in got} == {got[0].recruiter_id}
+        assert not captured.captured_queries  # all of it came with the one statement
+    assert compiled.objects(person=one.pk, since=now) == []

@@ -83,7 +83,14 @@ _INTERVIEW_FIELDS = ("submission_id", "starts_at", "kind", "time_zone", "intervi
 _OFFER_FIELDS = ("pk", "submission_id", "salary", "extended_at", "status", "decided_at",
                  "decline_reason", "note")  # fmt: skip
 
-# A candidate's history on their submissions, one query each, compiled once (`lib.compiled`).
+# A candidate's submissions and their history, one query each, compiled once (`lib.compiled`).
+_SUBMISSIONS = Compiled(
+    lambda candidate: (
+        Submission.objects.filter(candidate_id=candidate)
+        .select_related("requisition__company", "placement")
+        .order_by("-created_at")
+    )
+)
 _STAGE_ROWS = Compiled(
     lambda candidate: (
         StageChange.objects.filter(submission__candidate_id=candidate)
@@ -110,13 +117,10 @@ _OFFER_ROWS = Compiled(
 def candidate_submissions(candidate: Candidate) -> list[Submission]:
     """A candidate's submissions, each with its history as plain rows: `stage_rows`,
     `interview_rows` and `offer_rows` (dicts). Four queries, or one without submissions."""
-    submissions = list(
-        candidate.submissions.select_related("requisition__company", "placement").order_by(
-            "-created_at"
-        )
-    )
+    submissions = _SUBMISSIONS.objects(candidate=candidate.pk)
     by_id = {s.pk: s for s in submissions}
     for s in submissions:
+        s.candidate = candidate  # as `candidate.submissions` would have it
         s.stage_rows, s.interview_rows, s.offer_rows = [], [], []
     if not by_id:
         return submissions

@@ -8,7 +8,8 @@ of a shape (what picks the statement: a kind, a switch) and named values. Its fi
 connection, for each shape, builds the queryset with stand-in values, compiles it, and notes
 where each stand-in landed among the statement's parameters. Every later run puts the real
 values there and sends the same SQL, which PostgreSQL's driver then also prepares once. Rows
-come back as tuples converted as `values_list()` converts them.
+come back as tuples converted as `values_list()` converts them, or as the model instances
+(with what is selected related) that iterating the queryset gives.
 
 Values are ids, aware datetimes and non-empty text; a value that would change the statement
 (None, an empty text that means "no filter") belongs in the shape or is left out. A value the
@@ -23,6 +24,7 @@ from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import QuerySet, Value
+from django.db.models.query import get_related_populators
 
 # Stand-ins no real value equals: negative ids (inside every integer column's range, so the
 # lookup is kept), moments early in 1901 a microsecond apart, and texts no one writes.
@@ -56,6 +58,29 @@ class Compiled:
         if converters:
             return [tuple(row) for row in compiler.apply_converters(rows, converters)]
         return rows
+
+    def objects(self, *shape, **values) -> list:
+        """The model instances of `build(*shape, **values)`, with what it selects related,
+        as iterating the queryset would give them (annotations aside)."""
+        connection = connections[self.using]
+        sql, params, compiler, converters = self._run(connection, shape, values)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        info, select = compiler.klass_info, compiler.select
+        model = info["model"]
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        related = get_related_populators(info, select, self.using)
+        found = []
+        for row in rows:
+            obj = model.from_db(self.using, names, row[start:end])
+            for populator in related:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
 
     def statement(self, *shape, **values) -> tuple[str, list]:
         """The SQL and parameters of `build(*shape, **values)`, to run inside another."""

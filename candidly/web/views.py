@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,8 +17,9 @@ from candidly.activity.selectors import (
     manager_timeline,
 )
 from candidly.activity.services import activity_log
+from candidly.lib.compiled import Compiled
 from candidly.obligations.selectors import misses_before_decisions
-from candidly.people.models import Candidate, Company, HiringManager
+from candidly.people.models import Candidate, Company, ContactPoint, HiringManager
 from candidly.people.services import candidate_create
 from candidly.pipeline.models import OPEN_STAGES, Interview, Offer, Requisition, Stage
 from candidly.web.forms import (
@@ -137,12 +138,22 @@ def _candidate_context(
 
 
 def _candidate(pk: int) -> Candidate:
-    return get_object_or_404(
-        Candidate.objects.select_related(
-            "owner", "referred_by_candidate", "referred_by_manager"
-        ).prefetch_related("contact_points"),
-        pk=pk,
+    """The candidate with their recruiter, referrer and `contacts`; 404 when there is none."""
+    found = _CANDIDATE.objects(pk=pk)
+    if not found:
+        raise Http404("No such candidate.")
+    candidate = found[0]
+    candidate.contacts = _CONTACTS.objects(candidate=pk)
+    return candidate
+
+
+# Compiled once a connection (`lib.compiled`): every candidate page and quick log reads them.
+_CANDIDATE = Compiled(
+    lambda pk: Candidate.objects.filter(pk=pk).select_related(
+        "owner", "referred_by_candidate", "referred_by_manager"
     )
+)
+_CONTACTS = Compiled(lambda candidate: ContactPoint.objects.filter(candidate_id=candidate))
 
 
 def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
