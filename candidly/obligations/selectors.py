@@ -186,7 +186,7 @@ def as_rows(queryset):
     """A queryset of obligations as the columns of a `Row`, in ROW_FIELDS' order."""
     return queryset.annotate(
         **{
-            alias: Subquery(model.objects.filter(pk=OuterRef(column)).values(path)[:1])
+            alias: Subquery(model.objects.filter(pk=OuterRef(column)).order_by().values(path)[:1])
             for alias, model, column, path in _CHAINED.values()
         }
     ).values_list(*(_CHAINED[f][0] if f in _CHAINED else f for f in ROW_FIELDS))
