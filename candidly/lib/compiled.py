@@ -50,25 +50,13 @@ class Compiled:
 
     def rows(self, *shape, **values) -> list[tuple]:
         """The rows of `build(*shape, **values)`, as `values_list()` would give them."""
-        connection = connections[self.using]
-        sql, params, compiler, converters = self._run(connection, shape, values)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
-        return rows
+        rows, _ = self._fetch(shape, values)
+        return [tuple(row) for row in rows]
 
     def objects(self, *shape, **values) -> list:
         """The model instances of `build(*shape, **values)`, with what it selects related,
         as iterating the queryset would give them (annotations aside)."""
-        connection = connections[self.using]
-        sql, params, compiler, converters = self._run(connection, shape, values)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
+        rows, compiler = self._fetch(shape, values)
         info, select = compiler.klass_info, compiler.select
         model = info["model"]
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
@@ -86,6 +74,17 @@ class Compiled:
         """The SQL and parameters of `build(*shape, **values)`, to run inside another."""
         sql, params, _, _ = self._run(connections[self.using], shape, values)
         return sql, params
+
+    def _fetch(self, shape: tuple, values: dict) -> tuple:
+        """The statement's rows, converted, and its compiler."""
+        connection = connections[self.using]
+        sql, params, compiler, converters = self._run(connection, shape, values)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return rows, compiler
 
     def _run(self, connection, shape: tuple, values: dict) -> tuple:
         for value in values.values():

@@ -157,7 +157,7 @@ def _open(obligation: Obligation, policy) -> None:
     if connection.vendor == "sqlite":
         answer = _first_answer(o, policy)
         met_at, met_by = answer or (None, None)
-        sql = f"{_INSERT} %s, %s, %s)"
+        sql = _INSERT_MET
         at = connection.ops.adapt_datetimefield_value(met_at)
         params = [*values, S.MET if answer else S.OPEN, at, met_by]
     else:
@@ -176,6 +176,7 @@ _INSERT = (
     f"INSERT INTO {OBLIGATIONS} ({_NAMES}, state, met_at, met_by_id) "
     f"VALUES ({'%s, ' * len(_COLUMNS)}"
 )
+_INSERT_MET = f"{_INSERT} %s, %s, %s)"  # the answer's state, time and id as parameters
 _FROM_ANSWER = (
     "COALESCE((SELECT %s FROM answer), %s), (SELECT occurred_at FROM answer), "
     "(SELECT id FROM answer)"

@@ -89,7 +89,9 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _when(value: datetime, zone: tzinfo, this_year: int) -> str:
+def _when(value: datetime, zone: tzinfo, this_year: int | None) -> str:
+    """“Thu 5 Nov, 14:00” in `zone`, with the year unless it is `this_year` (always, given
+    None)."""
     local = value.astimezone(zone)
     year = f" {local.year}" if local.year != this_year else ""
     return (
@@ -173,6 +175,7 @@ def candidate_rows(rows) -> str:
     if not rows:
         return mark_safe('<tr><td colspan="6" class="empty">No candidate matches.</td></tr>')
     now = timezone.now()
+    url = _url_pattern("candidate_detail")
     parts = []
     for c in rows:
         company = c["current_company"]
@@ -181,7 +184,7 @@ def candidate_rows(rows) -> str:
         last = c["last_activity_at"]
         contact = _ago(last, now) if last else '<span class="muted">never</span>'
         parts.append(
-            f'<tr><td><a href="/candidates/{c["pk"]}/">'
+            f'<tr><td><a href="{url.format(c["pk"])}">'
             f"{escape(c['first_name'])} {escape(c['last_name'])}</a></td>"
             f"<td>{escape(c['headline'])}{at}{skills}</td>"
             f"<td>{escape(', '.join(c['emails']))}</td>"
@@ -265,17 +268,12 @@ def timeline(entries) -> str:
     here = timezone.get_current_timezone()
     parts = []
     for e in entries:
-        local = e.at.astimezone(here)
-        when = (
-            f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
-            f"{local.hour:02}:{local.minute:02}"
-        )
         minutes = f' <span class="pill">{e.minutes} min</span>' if e.minutes is not None else ""
         who = f'<span class="muted"> · {escape(e.who)}</span>' if e.who else ""
         detail = f"<p>{escape(e.detail)}</p>" if e.detail else ""
         parts.append(
             f'<li class="entry cat-{escape(e.category)} tag-{escape(e.tag)}">'
-            f'<time datetime="{e.at.isoformat()}">{when}</time>'
+            f'<time datetime="{e.at.isoformat()}">{_when(e.at, here, None)}</time>'
             f"<div><strong>{escape(e.title)}</strong>{minutes}{who}{detail}</div></li>"
         )
     return mark_safe("".join(parts))
