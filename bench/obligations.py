@@ -7,8 +7,9 @@ and the rebuild of every obligation.
 - Scorecard: `scorecard()` for every recruiter over the last 12 months, beside one
   hand-written GROUP BY that must return the same numbers.
 - Upkeep: a mix of `activity_log` calls with obligation upkeep, beside the same calls with
-  `upkeep.activity_recorded` replaced by a no-op; each batch runs in a transaction that is
-  rolled back, so every batch sees the same data.
+  `upkeep.activity_upkeep` answering "nothing", so that the same code inserts the activity
+  alone; each batch runs in a transaction that is rolled back, so every batch sees the same
+  data.
 - Rebuild: `obligations_rebuild()` over the whole data set (rows per second), beside
   `bulk_insert` of the rows it wrote into the emptied table, in a transaction rolled back.
 """
@@ -278,10 +279,10 @@ def _upkeep_figures(now, repeat: int, *, kept: bool = True) -> dict:
     as they outlive the app's commits; without it every batch starts with none."""
 
     def batch(calls: list[dict], with_upkeep: bool) -> tuple[float, float]:
-        real = upkeep.activity_recorded
+        real = upkeep.activity_upkeep
         counted = []
         if not with_upkeep:
-            upkeep.activity_recorded = lambda activity: None
+            upkeep.activity_upkeep = lambda activity: None
         try:
             with transaction.atomic():
                 started = time.perf_counter()
@@ -291,7 +292,7 @@ def _upkeep_figures(now, repeat: int, *, kept: bool = True) -> dict:
                 elapsed = (time.perf_counter() - started) * 1000
                 transaction.set_rollback(True)
         finally:
-            upkeep.activity_recorded = real
+            upkeep.activity_upkeep = real
         return elapsed / len(calls), len(counted) / len(calls)
 
     ours, reference = [], []

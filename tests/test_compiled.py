@@ -84,6 +84,29 @@ def test_a_literal_is_written_into_the_statement_and_finds_the_same_rows(calls):
         Literal("call' OR '1'='1")
 
 
+def test_constants_are_written_into_the_statement_and_find_the_same_rows(calls):
+    now, one, _ = calls
+
+    def outbound_calls(person, since):
+        return (
+            Activity.objects.filter(
+                candidate_id=person, occurred_at__gte=since, kind__in=["call", "meeting"]
+            )
+            .filter(direction="outbound")
+            .exclude(outcome="no_answer")
+            .order_by("occurred_at", "pk")
+            .values_list("pk", "occurred_at")
+        )
+
+    since = now - timedelta(days=4)
+    compiled = Compiled(outbound_calls, constants=True)
+    sql, params = compiled.statement(person=one.pk, since=since)
+    assert all(f"'{word}'" in sql for word in ("call", "meeting", "outbound", "no_answer"))
+    assert len(params) == 2  # the person and the moment, sent as parameters
+    rows = compiled.rows(person=one.pk, since=since)
+    assert rows == list(outbound_calls(one.pk, since)) and len(rows) == 3
+
+
 def test_a_statement_runs_inside_another_with_its_parameters(calls):
     now, one, _ = calls
     compiled = Compiled(_between)

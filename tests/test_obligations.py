@@ -333,3 +333,56 @@ def test_a_refused_activity_opens_nothing(recruiter, candidate, early):
     with pytest.raises(ValidationError):
         log(recruiter, candidate, kind="voicemail", direction="inbound", minutes=5000)
     assert Obligation.objects.count() == before
+
+
+def test_an_activity_and_what_it_opens_or_meets_are_written_together(candidate, recruiter):
+    """On PostgreSQL the activity's INSERT carries its upkeep (one statement, one round trip
+    to the server); SQLite, which has no round trips, runs the two one after the other."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def writes(log):
+        with CaptureQueriesContext(connection) as run:
+            activity = log()
+        statements = [q["sql"].split(None, 1)[0].upper() for q in run.captured_queries]
+        return activity, [s for s in statements if s in ("INSERT", "UPDATE", "WITH")]
+
+    voicemail, written = writes(
+        lambda: activity_log(
+            recruiter=recruiter,
+            candidate=candidate,
+            kind="voicemail",
+            direction="inbound",
+            occurred_at=WED,
+        )  # fmt: skip
+    )
+    owed = Obligation.objects.get(activity=voicemail)
+    assert (owed.key, owed.kind, owed.state) == (f"callback:a{voicemail.pk}", "callback", "open")
+    call, written_too = writes(
+        lambda: activity_log(
+            recruiter=recruiter,
+            candidate=candidate,
+            kind="call",
+            direction="outbound",
+            outcome="connected",
+            occurred_at=WED + timedelta(hours=1),
+        )  # fmt: skip
+    )
+    owed.refresh_from_db()
+    assert (owed.state, owed.met_by_id, owed.met_at) == ("met", call.pk, call.occurred_at)
+    together = connection.vendor == "postgresql"
+    assert len(written) == len(written_too) == (1 if together else 2)
+    # What the service returns is the stored row, as saving it would have left it.
+    note, written = writes(
+        lambda: activity_log(
+            recruiter=recruiter,
+            candidate=candidate,
+            kind="note",
+            direction="internal",
+            body="Prefers mornings",
+        )  # fmt: skip
+    )
+    assert written == ["INSERT"] and not note._state.adding
+    note.body = "Prefers mornings, not Mondays"
+    note.save()
+    assert note.__class__.objects.get(pk=note.pk).body == "Prefers mornings, not Mondays"

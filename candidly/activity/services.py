@@ -3,11 +3,12 @@
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
+from candidly.lib.inserts import RowInsert
 from candidly.lib.timeutil import require_aware
 from candidly.obligations import upkeep
 from candidly.people.models import Candidate, HiringManager
@@ -97,6 +98,22 @@ def activity_log(
         automated=automated,
     )
     activity.full_clean(validate_constraints=False)
-    activity.save()
-    upkeep.activity_recorded(activity)
+    _store(activity, upkeep.activity_upkeep(activity))
     return activity
+
+
+_INSERT = RowInsert(Activity)
+
+
+def _store(activity: Activity, step: upkeep.Upkeep | upkeep.CheckIns | None) -> None:
+    """Insert the activity and run its upkeep: in one statement where the database allows,
+    which on PostgreSQL saves a round trip on every call, email and prep logged."""
+    insert = _INSERT.sql(returning="id"), _INSERT.values(activity, connection)
+    joined = step.storing(*insert) if step is not None else None
+    with connection.cursor() as cursor:
+        cursor.execute(*(joined or insert))
+        activity.pk = cursor.fetchone()[0]
+    activity._state.adding = False
+    activity._state.db = connection.alias
+    if step is not None and joined is None:
+        step.run(activity.pk)

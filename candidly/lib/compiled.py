@@ -42,9 +42,14 @@ class _Slot(NamedTuple):
 
 
 class Compiled:
-    def __init__(self, build: Callable[..., QuerySet], using: str = "default"):
+    def __init__(
+        self, build: Callable[..., QuerySet], using: str = "default", *, constants: bool = False
+    ):
+        """`constants`: the statement's constant words (kinds, states, directions) are
+        written into its SQL, as `Literal` writes one (see there)."""
         self.build = build
         self.using = using
+        self.constants = constants
         # Per connection object (one a thread): the compiler and its converters belong to it.
         self._plans = weakref.WeakKeyDictionary()
 
@@ -129,8 +134,25 @@ class Compiled:
         ]
         if written:
             raise ValueError(f"Written into the SQL, not a parameter: {', '.join(written)}")
+        if self.constants:
+            sql, slots = _written_in(sql, slots)
         fields = [s[0] for s in compiler.select[: compiler.col_count]]
         return sql, slots, compiler, compiler.get_converters(fields)
+
+
+def _written_in(sql: str, slots: list) -> tuple[str, list]:
+    """The statement with its constant plain words in its SQL, and the slots left."""
+    parts, kept, n = [], [], 0
+    for token in re.split(r"(%%|%s)", sql):
+        if token == "%s":
+            slot = slots[n]
+            n += 1
+            if isinstance(slot, str) and _WORD.fullmatch(slot):
+                token = f"'{slot}'"
+            else:
+                kept.append(slot)
+        parts.append(token)
+    return "".join(parts), kept
 
 
 def _stand_in(n: int, value):

@@ -39,7 +39,11 @@ PLACEMENT_ENDED = "Placement ended"
 
 
 def activity_key(kind: str, activity_id: int) -> str:
-    return f"{kind}:a{activity_id}"
+    return f"{activity_key_prefix(kind)}{activity_id}"
+
+
+def activity_key_prefix(kind: str) -> str:
+    return f"{kind}:a"
 
 
 def interview_key(kind: str, interview_id: int) -> str:

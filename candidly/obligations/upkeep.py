@@ -7,6 +7,7 @@ placements, inside their transaction. Nothing here calls those services back.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Q
@@ -15,6 +16,7 @@ from django.utils import timezone
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
 from candidly.lib.compiled import Compiled
+from candidly.lib.inserts import RowInsert
 from candidly.obligations import rules
 from candidly.obligations.models import Obligation, ServiceLevel
 from candidly.pipeline.models import Interview, Placement, Stage, Submission
@@ -36,7 +38,58 @@ def thread_matches(thread: str, *, field: str = "thread") -> Q:
 
 
 def activity_recorded(activity: Activity) -> None:
-    """Open what an inbound activity asks for, and meet what an outbound one answers."""
+    """Open what a stored inbound activity asks for, and meet what an outbound one answers."""
+    step = activity_upkeep(activity)
+    if step is not None:
+        step.run(activity.pk)
+
+
+# An activity's upkeep is one statement that names the activity's id as NEW, the id of a row
+# `new` beside it. It runs once the activity is stored, or, on PostgreSQL, inside the
+# statement that stores it: a round trip to the server cost more than the upkeep's own work.
+NEW = "(SELECT id FROM new)"
+
+
+class Upkeep(NamedTuple):
+    """One statement opening or meeting obligations."""
+
+    ctes: tuple[str, ...]  # the named subqueries it reads ("answer AS (…)")
+    sql: str  # one INSERT or UPDATE
+    params: list  # the subqueries' then the statement's
+
+    def run(self, activity_id: int | None = None) -> None:
+        """Run it for an activity already stored (or for no activity)."""
+        ctes, params = self.ctes, self.params
+        if activity_id is not None:
+            ctes = ("new(id) AS (SELECT CAST(%s AS bigint))", *ctes)
+            params = [activity_id, *params]
+        sql = f"WITH {', '.join(ctes)} {self.sql}" if ctes else self.sql
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def storing(self, insert: str, values: list) -> tuple[str, list] | None:
+        """One statement running `insert` (which returns its row's id) and then this, where
+        the database runs a data-modifying WITH; None where it does not (SQLite)."""
+        if connection.vendor != "postgresql":
+            return None
+        ctes = ", ".join([f"new AS ({insert})", *self.ctes, f"upkeep AS ({self.sql})"])
+        return f"WITH {ctes} SELECT id FROM new", [*values, *self.params]
+
+
+class CheckIns(NamedTuple):
+    """A check-in activity's upkeep: its candidate's check-ins settle again."""
+
+    candidate_id: int
+
+    def run(self, activity_id: int | None = None) -> None:
+        settle_check_ins([self.candidate_id])
+
+    def storing(self, insert: str, values: list) -> None:
+        return None  # settling reads the stored activity
+
+
+def activity_upkeep(activity: Activity) -> Upkeep | CheckIns | None:
+    """What recording `activity` opens (an inbound call or email) or meets (what answers)."""
     a = activity
     kind = rules.opened_by_activity(
         kind=a.kind,
@@ -47,34 +100,31 @@ def activity_recorded(activity: Activity) -> None:
     )
     if kind is not None:
         policy = rules.policy_of_team(a.recruiter.team_id)
-        _open(
+        return _open(
             Obligation(
-                key=rules.activity_key(kind, a.pk),
+                key=rules.activity_key_prefix(kind),  # the activity's id follows, in SQL
                 kind=kind,
                 owner_id=a.recruiter_id,
                 candidate_id=a.candidate_id,
-                activity_id=a.pk,
                 thread=a.thread if kind == K.REPLY else "",
                 opened_at=a.occurred_at,
                 due_at=rules.due_for_activity(kind, a.occurred_at, policy),
             ),
             policy,
+            by_new=True,
         )
-        return
     if a.kind == A.CHECK_IN:
-        if a.candidate_id is not None:
-            settle_check_ins([a.candidate_id])
-        return
-    _meet(a)
+        return None if a.candidate_id is None else CheckIns(a.candidate_id)
+    return _meet(a)
 
 
-def _meet(a: Activity) -> None:
+def _meet(a: Activity) -> Upkeep | None:
     """Meet what this activity answers (or answer it earlier than it was): one plain UPDATE,
     because it runs for every activity logged and building it through the ORM cost ten times
     the statement itself. The same choices as `rules.meets` and rebuild's passes; the
     rebuild-equals-upkeep property test holds them together."""
     if a.automated:
-        return  # an auto-reply or bulk message answers nobody
+        return None  # an auto-reply or bulk message answers nobody
     at = connection.ops.adapt_datetimefield_value(a.occurred_at)
     clauses: list[str] = []
     params: list = []
@@ -115,14 +165,14 @@ def _meet(a: Activity) -> None:
                 clauses.append("(kind = %s AND opened_at <= %s)")
                 params += [K.FEEDBACK, at]
     if not clauses:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {OBLIGATIONS} SET state = %s, met_at = %s, met_by_id = %s "
-            f"WHERE {person} = %s AND ({' OR '.join(clauses)}) "
-            "AND (state = %s OR (state = %s AND met_at > %s))",
-            [S.MET, at, a.pk, person_id, *params, S.OPEN, S.MET, at],
-        )
+        return None
+    return Upkeep(
+        (),
+        f"UPDATE {OBLIGATIONS} SET state = %s, met_at = %s, met_by_id = {NEW} "
+        f"WHERE {person} = %s AND ({' OR '.join(clauses)}) "
+        "AND (state = %s OR (state = %s AND met_at > %s))",
+        [S.MET, at, person_id, *params, S.OPEN, S.MET, at],
+    )
 
 
 def meeting_activity_filter(obligation: Obligation, policy) -> Q:
@@ -144,8 +194,9 @@ def meeting_activity_filter(obligation: Obligation, policy) -> Q:
     return q
 
 
-def _open(obligation: Obligation, policy) -> None:
+def _open(obligation: Obligation, policy, *, by_new: bool = False) -> Upkeep:
     """Insert a new obligation, already met if the answer was recorded before the question.
+    `by_new`: opened by the activity being recorded (NEW), its key's prefix in `key`.
 
     A plain INSERT, like the meeting UPDATE: it runs for every inbound call and email, and
     `Model.save()` cost as much again as the statement (the model has no save logic). On
@@ -153,33 +204,35 @@ def _open(obligation: Obligation, policy) -> None:
     a second round trip to the server; SQLite has no round trips to save, and ran the
     combined statement slower than the two."""
     o = obligation
-    values = [f.get_db_prep_save(getattr(o, f.attname), connection) for f in _COLUMNS]
+    values = _OBLIGATION.values(o, connection)
+    if by_new:
+        opener, opener_params = (f"%s || {NEW}", NEW), [o.key]
+    else:
+        opener, opener_params = ("%s", "%s"), [o.key, o.activity_id]
     if connection.vendor == "sqlite":
         answer = _first_answer(o, policy)
         met_at, met_by = answer or (None, None)
-        sql = _INSERT_MET
         at = connection.ops.adapt_datetimefield_value(met_at)
-        params = [*values, S.MET if answer else S.OPEN, at, met_by]
-    else:
-        shape, known = _answer_shape(o, policy)
-        answer, params = _FIRST_ANSWER.statement(*shape, **known)
-        sql = f"WITH answer AS ({answer}) {_INSERT} {_FROM_ANSWER})"
-        params = [*params, *values, S.MET, S.OPEN]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        return Upkeep(
+            (),
+            _OBLIGATION.sql(*opener, "%s", "%s", "%s"),
+            [*values, *opener_params, S.MET if answer else S.OPEN, at, met_by],
+        )
+    shape, known = _answer_shape(o, policy)
+    answer, params = _FIRST_ANSWER.statement(*shape, **known)
+    return Upkeep(
+        (f"answer AS ({answer})",),
+        _OBLIGATION.sql(*opener, *_FROM_ANSWER),
+        [*params, *values, *opener_params, S.MET, S.OPEN],
+    )
 
 
-_MET = ("state", "met_at", "met_by")  # written from the answer
-_COLUMNS = [f for f in Obligation._meta.concrete_fields if not f.primary_key and f.name not in _MET]
-_NAMES = ", ".join('"' + f.column + '"' for f in _COLUMNS)  # as SQLite and PostgreSQL quote
-_INSERT = (
-    f"INSERT INTO {OBLIGATIONS} ({_NAMES}, state, met_at, met_by_id) "
-    f"VALUES ({'%s, ' * len(_COLUMNS)}"
-)
-_INSERT_MET = f"{_INSERT} %s, %s, %s)"  # the answer's state, time and id as parameters
+# What opened it, then what met it, are written by `_open` itself.
+_OBLIGATION = RowInsert(Obligation, tail=("key", "activity", "state", "met_at", "met_by"))
 _FROM_ANSWER = (
-    "COALESCE((SELECT %s FROM answer), %s), (SELECT occurred_at FROM answer), "
-    "(SELECT id FROM answer)"
+    "COALESCE((SELECT %s FROM answer), %s)",
+    "(SELECT occurred_at FROM answer)",
+    "(SELECT id FROM answer)",
 )
 
 
@@ -213,7 +266,8 @@ _FIRST_ANSWER = Compiled(
         )
         .order_by("occurred_at", "id")
         .values_list("occurred_at", "id")[:1]
-    )
+    ),
+    constants=True,  # so that PostgreSQL plans the INSERT around it once
 )
 
 
@@ -239,7 +293,7 @@ def interview_scheduled(interview: Interview) -> None:
             closes_at=interview.starts_at,
         ),
         policy,
-    )
+    ).run()
 
 
 def interview_rescheduled(interview: Interview) -> None:
@@ -292,7 +346,7 @@ def stage_changed(submission: Submission, to_stage: str, at: datetime) -> None:
             **person,
         ),
         policy,
-    )
+    ).run()
 
 
 # --- check-ins ------------------------------------------------------------------------------
