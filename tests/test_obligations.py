@@ -341,47 +341,25 @@ def test_an_activity_and_what_it_opens_or_meets_are_written_together(candidate, 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def writes(log):
+    def log(**fields):
+        """The activity logged, and the statements that wrote (INSERT, UPDATE or WITH)."""
         with CaptureQueriesContext(connection) as run:
-            activity = log()
+            activity = activity_log(recruiter=recruiter, candidate=candidate, **fields)
         statements = [q["sql"].split(None, 1)[0].upper() for q in run.captured_queries]
         return activity, [s for s in statements if s in ("INSERT", "UPDATE", "WITH")]
 
-    voicemail, written = writes(
-        lambda: activity_log(
-            recruiter=recruiter,
-            candidate=candidate,
-            kind="voicemail",
-            direction="inbound",
-            occurred_at=WED,
-        )  # fmt: skip
-    )
+    voicemail, written = log(kind="voicemail", direction="inbound", occurred_at=WED)
     owed = Obligation.objects.get(activity=voicemail)
     assert (owed.key, owed.kind, owed.state) == (f"callback:a{voicemail.pk}", "callback", "open")
-    call, written_too = writes(
-        lambda: activity_log(
-            recruiter=recruiter,
-            candidate=candidate,
-            kind="call",
-            direction="outbound",
-            outcome="connected",
-            occurred_at=WED + timedelta(hours=1),
-        )  # fmt: skip
+    call, written_too = log(
+        kind="call", direction="outbound", outcome="connected", occurred_at=WED + timedelta(hours=1)
     )
     owed.refresh_from_db()
     assert (owed.state, owed.met_by_id, owed.met_at) == ("met", call.pk, call.occurred_at)
     together = connection.vendor == "postgresql"
     assert len(written) == len(written_too) == (1 if together else 2)
     # What the service returns is the stored row, as saving it would have left it.
-    note, written = writes(
-        lambda: activity_log(
-            recruiter=recruiter,
-            candidate=candidate,
-            kind="note",
-            direction="internal",
-            body="Prefers mornings",
-        )  # fmt: skip
-    )
+    note, written = log(kind="note", direction="internal", body="Prefers mornings")
     assert written == ["INSERT"] and not note._state.adding
     note.body = "Prefers mornings, not Mondays"
     note.save()
