@@ -2,6 +2,11 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 
+def display_name(first_name: str, last_name: str, username: str) -> str:
+    """The name a user goes by on every page: their full name, else their username."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class Team(models.Model):
     """Recruiters who work to the same service levels; the lead sees every member's queue."""
 
@@ -29,4 +34,4 @@ class User(AbstractUser):
         ordering = ["first_name", "last_name", "username"]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name(self.first_name, self.last_name, self.username)

@@ -6,7 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q, QuerySet
 
-from candidly.accounts.models import User
+from candidly.accounts.models import User, display_name
 from candidly.activity.models import Activity
 from candidly.lib.compiled import Compiled
 from candidly.people.contacts import format_phone, normalize_email, normalize_phone
@@ -110,7 +110,7 @@ def list_rows(page: QuerySet[Candidate]) -> list[dict]:
 def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """The list's filter selects as (value, label): active recruiters, then every client."""
     recruiters = [
-        (pk, f"{first} {last}".strip() or username)
+        (pk, display_name(first, last, username))
         for pk, first, last, username in _RECRUITERS.rows()
     ]
     return recruiters, _COMPANIES.rows()

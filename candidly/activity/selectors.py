@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from candidly.accounts.models import display_name
 from candidly.activity.models import Activity
 from candidly.lib.compiled import Compiled
 from candidly.lib.timeutil import zone_or_none
@@ -69,7 +70,7 @@ def activity_entries(limit: int, *, name_manager: bool = False, **person) -> lis
                 category="activity",
                 title=title,
                 detail=" — ".join(part for part in (subject, body) if part),
-                who=f"{first} {last}".strip() or username,
+                who=display_name(first, last, username),
                 minutes=minutes,
                 tag=kind,
             )

@@ -14,6 +14,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from candidly.accounts.models import display_name
 from candidly.lib.compiled import Compiled, Literal
 from candidly.obligations.models import Obligation
 from candidly.people.models import HiringManager
@@ -139,8 +140,8 @@ def _row(values: tuple, now: datetime) -> Row:
         id=v["pk"], kind=kind, kind_label=LABELS[kind], state=v["state"],
         opened_at=v["opened_at"], due_at=v["due_at"], met_at=v["met_at"],
         waive_reason=v["waive_reason"], owner_id=v["owner_id"], person=person,
-        owner_name=(
-            f"{v['owner__first_name']} {v['owner__last_name']}".strip() or v["owner__username"]
+        owner_name=display_name(
+            v["owner__first_name"], v["owner__last_name"], v["owner__username"]
         ),
         candidate_id=v["candidate_id"], hiring_manager_id=v["hiring_manager_id"],
         interview_id=v["interview_id"], submission_id=v["submission_id"], context=context,

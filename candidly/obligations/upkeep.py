@@ -102,7 +102,6 @@ def activity_upkeep(activity: Activity) -> Upkeep | CheckIns | None:
         policy = rules.policy_of_team(a.recruiter.team_id)
         return _open(
             Obligation(
-                key=rules.activity_key_prefix(kind),  # the activity's id follows, in SQL
                 kind=kind,
                 owner_id=a.recruiter_id,
                 candidate_id=a.candidate_id,
@@ -196,7 +195,7 @@ def meeting_activity_filter(obligation: Obligation, policy) -> Q:
 
 def _open(obligation: Obligation, policy, *, by_new: bool = False) -> Upkeep:
     """Insert a new obligation, already met if the answer was recorded before the question.
-    `by_new`: opened by the activity being recorded (NEW), its key's prefix in `key`.
+    `by_new`: opened by the activity being recorded, whose id (NEW) the key ends with.
 
     A plain INSERT, like the meeting UPDATE: it runs for every inbound call and email, and
     `Model.save()` cost as much again as the statement (the model has no save logic). On
@@ -206,7 +205,7 @@ def _open(obligation: Obligation, policy, *, by_new: bool = False) -> Upkeep:
     o = obligation
     values = _OBLIGATION.values(o, connection)
     if by_new:
-        opener, opener_params = (f"%s || {NEW}", NEW), [o.key]
+        opener, opener_params = (f"%s || {NEW}", NEW), [rules.activity_key_prefix(o.kind)]
     else:
         opener, opener_params = ("%s", "%s"), [o.key, o.activity_id]
     if connection.vendor == "sqlite":

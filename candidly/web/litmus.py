@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidly.accounts.access import visible_recruiter_rows
-from candidly.accounts.models import User
+from candidly.accounts.models import User, display_name
 from candidly.obligations.selectors import (
     LABELS,
     QUESTIONS,
@@ -59,7 +59,7 @@ class Question:
 def _recruiters(viewer: User) -> list[Recruiter]:
     """Everyone whose scorecard `viewer` may read: themselves, and their team if they lead one."""
     return [
-        Recruiter(pk, username, f"{first} {last}".strip() or username)
+        Recruiter(pk, username, display_name(first, last, username))
         for pk, username, first, last in visible_recruiter_rows(viewer)
     ]
 

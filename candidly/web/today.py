@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candidly.accounts.access import may_act_for, visible_recruiter_rows
-from candidly.accounts.models import User
+from candidly.accounts.models import User, display_name
 from candidly.activity.models import Activity
 from candidly.activity.services import activity_log
 from candidly.obligations.models import Obligation
@@ -102,7 +102,7 @@ def today(request: HttpRequest, username: str | None = None) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return render(request, "web/today.html#queue", context)
     recruiters = [
-        (name, f"{first} {last}".strip() or name)
+        (name, display_name(first, last, name))
         for _, name, first, last in visible_recruiter_rows(request.user)
     ]
     context["recruiters"] = recruiters if len(recruiters) > 1 else []
