@@ -214,12 +214,15 @@ def test_prep_rows_show_the_interview_in_its_own_time_zone(logged_in, sections):
 def test_overdue_shows_the_most_recent_first_and_says_how_many_more(
     logged_in, recruiter, candidate
 ):
+    # A week back at least, so that each callback is overdue whatever today is (a holiday
+    # puts yesterday's voicemail's due time after today); the voicemails of a weekend are due
+    # at the same time, and the queue breaks the tie by the newer row first.
     now = timezone.now()
     for days in range(OVERDUE_SHOWN + 1, 0, -1):
-        at = now - timedelta(days=days, hours=1)
+        at = now - timedelta(days=7 + days, hours=1)
         activity_log(recruiter=recruiter, candidate=candidate, kind="voicemail",
                      direction="inbound", occurred_at=at)  # fmt: skip
-    oldest, *shown = Obligation.objects.order_by("due_at")
+    oldest, *shown = Obligation.objects.order_by("due_at", "pk")
     page = logged_in.get(reverse("home")).content.decode()
     overdue = _section(page, "Overdue")
     places = [overdue.index(f'id="ob-{o.pk}"') for o in reversed(shown)]
