@@ -108,7 +108,7 @@ _INSERT = RowInsert(Activity)
 def _store(activity: Activity, step: upkeep.Upkeep | upkeep.CheckIns | None) -> None:
     """Insert the activity and run its upkeep: in one statement where the database allows,
     which on PostgreSQL saves a round trip on every call, email and prep logged."""
-    insert = _INSERT.sql(returning="id"), _INSERT.values(activity, connection)
+    insert = _INSERT.sql(returning="id"), _INSERT.values(activity)
     joined = step.storing(*insert) if step is not None else None
     with connection.cursor() as cursor:
         cursor.execute(*(joined or insert))

@@ -140,6 +140,15 @@ class Compiled:
         return sql, slots, compiler, compiler.get_converters(fields)
 
 
+def word(value: str) -> str:
+    """A plain word (a kind, a state) as an SQL literal, to write into a statement rather than
+    send as a parameter (see `Literal` for why); nothing else is taken, so no quoting can go
+    wrong."""
+    if not _WORD.fullmatch(value):
+        raise ValueError(f"Not a plain word: {value!r}")
+    return f"'{value}'"
+
+
 def _written_in(sql: str, slots: list) -> tuple[str, list]:
     """The statement with its constant plain words in its SQL, and the slots left."""
     parts, kept, n = [], [], 0
@@ -148,7 +157,7 @@ def _written_in(sql: str, slots: list) -> tuple[str, list]:
             slot = slots[n]
             n += 1
             if isinstance(slot, str) and _WORD.fullmatch(slot):
-                token = f"'{slot}'"
+                token = word(slot)
             else:
                 kept.append(slot)
         parts.append(token)
@@ -169,16 +178,17 @@ def _stand_in(n: int, value):
 class Literal(Value):
     """A constant written into the statement itself rather than sent as a parameter.
 
-    PostgreSQL plans a prepared statement once for all values (a generic plan) only when that
-    plan can be as good as one made for the values at hand. A partial index (`WHERE state =
-    'open'`) cannot serve a generic plan for `state = $2`, whatever $2 turns out to be; for
-    `state = 'open'` it can, and then the statement is not planned again at every run. Only
-    plain words are taken (no quoting to get wrong)."""
+    Both databases plan a statement again at every run when a parameter is compared with a
+    column a partial index is conditioned on (`WHERE state = 'open'`), since whether the
+    index serves depends on the value. PostgreSQL keeps a prepared statement's plan for all
+    values (a generic plan) only when it can be as good as one made for the values at hand,
+    and for `state = $2` it cannot; SQLite prepares the statement anew whenever such a
+    parameter is bound, which for a short statement costs several times running it. For
+    `state = 'open'` neither plans again. Only plain words are taken (see `word`)."""
 
     def __init__(self, value: str, output_field=None):
-        if not _WORD.fullmatch(value):
-            raise ValueError(f"Not a plain word: {value!r}")
+        word(value)
         super().__init__(str(value), output_field=output_field)
 
     def as_sql(self, compiler, connection):
-        return f"'{self.value}'", []
+        return word(self.value), []

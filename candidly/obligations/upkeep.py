@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from candidly.accounts.models import User
 from candidly.activity.models import Activity
-from candidly.lib.compiled import Compiled
+from candidly.lib.compiled import Compiled, word
 from candidly.lib.inserts import RowInsert
 from candidly.obligations import rules
 from candidly.obligations.models import Obligation, ServiceLevel
@@ -101,14 +101,14 @@ def activity_upkeep(activity: Activity) -> Upkeep | CheckIns | None:
     if kind is not None:
         policy = rules.policy_of_team(a.recruiter.team_id)
         return _open(
-            Obligation(
-                kind=kind,
-                owner_id=a.recruiter_id,
-                candidate_id=a.candidate_id,
-                thread=a.thread if kind == K.REPLY else "",
-                opened_at=a.occurred_at,
-                due_at=rules.due_for_activity(kind, a.occurred_at, policy),
-            ),
+            {
+                "kind": kind,
+                "owner_id": a.recruiter_id,
+                "candidate_id": a.candidate_id,
+                "thread": a.thread if kind == K.REPLY else "",
+                "opened_at": a.occurred_at,
+                "due_at": rules.due_for_activity(kind, a.occurred_at, policy),
+            },
             policy,
             by_new=True,
         )
@@ -120,58 +120,62 @@ def activity_upkeep(activity: Activity) -> Upkeep | CheckIns | None:
 def _meet(a: Activity) -> Upkeep | None:
     """Meet what this activity answers (or answer it earlier than it was): one plain UPDATE,
     because it runs for every activity logged and building it through the ORM cost ten times
-    the statement itself. The same choices as `rules.meets` and rebuild's passes; the
-    rebuild-equals-upkeep property test holds them together."""
+    the statement itself. Its kinds and states are written into it (see `Literal`): as
+    parameters, SQLite would prepare it anew at every run. The same choices as `rules.meets`
+    and rebuild's passes; the rebuild-equals-upkeep property test holds them together."""
     if a.automated:
         return None  # an auto-reply or bulk message answers nobody
     at = connection.ops.adapt_datetimefield_value(a.occurred_at)
     clauses: list[str] = []
     params: list = []
+
+    def since(kind: str, more: str = "", *more_params) -> None:
+        """Meet `kind` opened before the activity (and matching `more`)."""
+        clauses.append(f"(kind = {word(kind)} AND opened_at <= %s{more})")
+        params.extend((at, *more_params))
+
     if a.candidate_id is not None:
         person, person_id = "candidate_id", a.candidate_id
         if rules.meets(K.CALLBACK, a):
-            clauses.append("(kind = %s AND opened_at <= %s)")
-            params += [K.CALLBACK, at]
+            since(K.CALLBACK)
         elif a.kind in (A.EMAIL, A.TEXT) and a.direction == "outbound":
-            clauses.append(
-                f"(kind = %s AND opened_at <= %s AND owner_id IN (SELECT u.id FROM {USERS} u "
-                f"JOIN {LEVELS} l ON l.team_id = u.team_id "
-                "WHERE l.callback_met_by_email_or_text))"
+            since(
+                K.CALLBACK,
+                f" AND owner_id IN (SELECT u.id FROM {USERS} u JOIN {LEVELS} l "
+                "ON l.team_id = u.team_id WHERE l.callback_met_by_email_or_text)",
             )
-            params += [K.CALLBACK, at]
         if rules.meets(K.REPLY, a):
             if a.thread:
-                clauses.append("(kind = %s AND opened_at <= %s AND thread IN ('', %s))")
-                params += [K.REPLY, at, a.thread]
+                since(K.REPLY, " AND thread IN ('', %s)", a.thread)
             else:
-                clauses.append("(kind = %s AND opened_at <= %s)")
-                params += [K.REPLY, at]
+                since(K.REPLY)
         if rules.meets(K.CLOSE_LOOP, a):
-            clauses.append("(kind = %s AND opened_at <= %s)")
-            params += [K.CLOSE_LOOP, at]
+            since(K.CLOSE_LOOP)
         if a.kind == A.PREP and a.interview_id is not None:
             clauses.append(
-                "(kind IN (%s, %s) AND interview_id = %s AND (closes_at IS NULL OR closes_at > %s))"
+                f"(kind IN ({', '.join(map(word, rules.PREP_KINDS))}) AND interview_id = %s "
+                "AND (closes_at IS NULL OR closes_at > %s))"
             )
-            params += [*rules.PREP_KINDS, a.interview_id, at]
+            params += [a.interview_id, at]
     else:
         person, person_id = "hiring_manager_id", a.hiring_manager_id
         if rules.meets(K.FEEDBACK, a):
             if a.submission_id is not None:
-                clauses.append("(kind = %s AND opened_at <= %s AND submission_id = %s)")
-                params += [K.FEEDBACK, at, a.submission_id]
+                since(K.FEEDBACK, " AND submission_id = %s", a.submission_id)
             else:
-                clauses.append("(kind = %s AND opened_at <= %s)")
-                params += [K.FEEDBACK, at]
+                since(K.FEEDBACK)
     if not clauses:
         return None
     return Upkeep(
         (),
-        f"UPDATE {OBLIGATIONS} SET state = %s, met_at = %s, met_by_id = {NEW} "
+        f"UPDATE {OBLIGATIONS} SET state = {_MET}, met_at = %s, met_by_id = {NEW} "
         f"WHERE {person} = %s AND ({' OR '.join(clauses)}) "
-        "AND (state = %s OR (state = %s AND met_at > %s))",
-        [S.MET, at, person_id, *params, S.OPEN, S.MET, at],
+        f"AND (state = {word(S.OPEN)} OR (state = {_MET} AND met_at > %s))",
+        [at, person_id, *params, at],
     )
+
+
+_MET = word(S.MET)
 
 
 def meeting_activity_filter(obligation: Obligation, policy) -> Q:
@@ -193,43 +197,33 @@ def meeting_activity_filter(obligation: Obligation, policy) -> Q:
     return q
 
 
-def _open(obligation: Obligation, policy, *, by_new: bool = False) -> Upkeep:
-    """Insert a new obligation, already met if the answer was recorded before the question.
-    `by_new`: opened by the activity being recorded, whose id (NEW) the key ends with.
+def _open(row: dict, policy, *, by_new: bool = False) -> Upkeep:
+    """Insert a new obligation (its fields, as `RowInsert.values_of` takes them), already met
+    if the answer was recorded before the question. `by_new`: opened by the activity being
+    recorded, whose id (NEW) the key ends with.
 
     A plain INSERT, like the meeting UPDATE: it runs for every inbound call and email, and
-    `Model.save()` cost as much again as the statement (the model has no save logic). On
-    PostgreSQL the earliest answer is looked up inside the INSERT, as a lookup of its own cost
-    a second round trip to the server; SQLite has no round trips to save, and ran the
-    combined statement slower than the two."""
-    o = obligation
-    values = _OBLIGATION.values(o, connection)
+    `Model.save()` cost as much again as the statement (the model has no save logic). The
+    earliest answer is looked up inside the INSERT: on PostgreSQL a lookup of its own cost a
+    second round trip to the server, and on SQLite a second statement through the driver."""
+    values = _OBLIGATION.values_of(row)
     if by_new:
-        opener, opener_params = (f"%s || {NEW}", NEW), [rules.activity_key_prefix(o.kind)]
+        opener, opener_params = (f"%s || {NEW}", NEW), [rules.activity_key_prefix(row["kind"])]
     else:
-        opener, opener_params = ("%s", "%s"), [o.key, o.activity_id]
-    if connection.vendor == "sqlite":
-        answer = _first_answer(o, policy)
-        met_at, met_by = answer or (None, None)
-        at = connection.ops.adapt_datetimefield_value(met_at)
-        return Upkeep(
-            (),
-            _OBLIGATION.sql(*opener, "%s", "%s", "%s"),
-            [*values, *opener_params, S.MET if answer else S.OPEN, at, met_by],
-        )
-    shape, known = _answer_shape(o, policy)
+        opener, opener_params = ("%s", "%s"), [row["key"], row.get("activity_id")]
+    shape, known = _answer_shape(row, policy)
     answer, params = _FIRST_ANSWER.statement(*shape, **known)
     return Upkeep(
         (f"answer AS ({answer})",),
         _OBLIGATION.sql(*opener, *_FROM_ANSWER),
-        [*params, *values, *opener_params, S.MET, S.OPEN],
+        [*params, *values, *opener_params],
     )
 
 
 # What opened it, then what met it, are written by `_open` itself.
 _OBLIGATION = RowInsert(Obligation, tail=("key", "activity", "state", "met_at", "met_by"))
 _FROM_ANSWER = (
-    "COALESCE((SELECT %s FROM answer), %s)",
+    f"COALESCE((SELECT {word(S.MET)} FROM answer), {word(S.OPEN)})",
     "(SELECT occurred_at FROM answer)",
     "(SELECT id FROM answer)",
 )
@@ -237,16 +231,18 @@ _FROM_ANSWER = (
 
 def _first_answer(o: Obligation, policy) -> tuple[datetime, int] | None:
     """(time, id) of the earliest activity that meets `o`, if one is recorded."""
-    shape, known = _answer_shape(o, policy)
+    row = {name: getattr(o, name) for name in ("kind", *_ANSWER_VALUES)}
+    shape, known = _answer_shape(row, policy)
     found = _FIRST_ANSWER.rows(*shape, **known)
     return found[0] if found else None
 
 
-def _answer_shape(o: Obligation, policy) -> tuple[tuple, dict]:
+def _answer_shape(row: dict, policy) -> tuple[tuple, dict]:
     """What picks the lookup's statement (the kind, the written-callback switch), and the
     obligation's values it may use."""
-    switch = o.kind == K.CALLBACK and policy.callback_met_by_email_or_text
-    return (o.kind, switch), {name: getattr(o, name) for name in _ANSWER_VALUES if getattr(o, name)}
+    kind = row["kind"]
+    switch = kind == K.CALLBACK and policy.callback_met_by_email_or_text
+    return (kind, switch), {name: row[name] for name in _ANSWER_VALUES if row.get(name)}
 
 
 # The lookup above runs for every inbound call and email, and compiling it through the ORM
@@ -281,16 +277,16 @@ def interview_scheduled(interview: Interview) -> None:
     kind = rules.prep_kind(interview.kind)
     policy = rules.policy_for(owner)
     _open(
-        Obligation(
-            key=rules.interview_key(kind, interview.pk),
-            kind=kind,
-            owner_id=owner,
-            candidate_id=interview.submission.candidate_id,
-            interview=interview,
-            opened_at=interview.created_at,
-            due_at=rules.due_for_interview(kind, interview.starts_at, policy),
-            closes_at=interview.starts_at,
-        ),
+        {
+            "key": rules.interview_key(kind, interview.pk),
+            "kind": kind,
+            "owner_id": owner,
+            "candidate_id": interview.submission.candidate_id,
+            "interview_id": interview.pk,
+            "opened_at": interview.created_at,
+            "due_at": rules.due_for_interview(kind, interview.starts_at, policy),
+            "closes_at": interview.starts_at,
+        },
         policy,
     ).run()
 
@@ -335,15 +331,15 @@ def stage_changed(submission: Submission, to_stage: str, at: datetime) -> None:
     )
     policy = rules.policy_for(owner)
     _open(
-        Obligation(
-            key=key,
-            kind=kind,
-            owner_id=owner,
-            submission=submission,
-            opened_at=at,
-            due_at=rules.due_for_stage(kind, at, policy),
+        {
+            "key": key,
+            "kind": kind,
+            "owner_id": owner,
+            "submission_id": submission.pk,
+            "opened_at": at,
+            "due_at": rules.due_for_stage(kind, at, policy),
             **person,
-        ),
+        },
         policy,
     ).run()
 
