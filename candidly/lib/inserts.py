@@ -21,6 +21,8 @@ class RowInsert:
         self._head = f'INSERT INTO "{meta.db_table}" ({names}) VALUES ('
         self._placeholders = ["%s"] * len(self.fields)
         self.tail = tail
+        # A default that is not computed is prepared once (per database) for every row.
+        self._constant_defaults: dict[str, dict] = {}
         self._saved_as_given = not any(
             getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in self.fields
         )
@@ -52,10 +54,23 @@ class RowInsert:
         if not self._saved_as_given:
             raise ValueError("a field sets its own value on save (auto_now): give an instance")
         connection = connections[using]
-        return [
-            self._prepared(f, row[f.attname] if f.attname in row else f.get_default(), connection)
-            for f in self.fields
-        ]
+        constant = self._constant_defaults.get(connection.vendor)
+        if constant is None:
+            constant = self._constant_defaults[connection.vendor] = {
+                f.attname: self._prepared(f, f.get_default(), connection)
+                for f in self.fields
+                if not (f.has_default() and callable(f.default))
+            }
+        values = []
+        for f in self.fields:
+            name = f.attname
+            if name in row:
+                values.append(self._prepared(f, row[name], connection))
+            elif name in constant:
+                values.append(constant[name])
+            else:
+                values.append(self._prepared(f, f.get_default(), connection))
+        return values
 
     @staticmethod
     def _prepared(f, value, connection):
