@@ -59,7 +59,7 @@ class RowInsert:
             constant = self._constant_defaults[connection.vendor] = {
                 f.attname: self._prepared(f, f.get_default(), connection)
                 for f in self.fields
-                if not (f.has_default() and callable(f.default))
+                if _fixed_default(f)
             }
         values = []
         for f in self.fields:
@@ -79,3 +79,11 @@ class RowInsert:
                 raise ValueError(f"{f.name}: give a value; its default is computed")
             value = f.db_default.value
         return f.get_db_prep_save(value, connection)
+
+
+def _fixed_default(f) -> bool:
+    """Whether the field's default is the same value for every row (neither a callable nor
+    an expression the database computes), so that it can be prepared once."""
+    if f.has_default():
+        return not callable(f.default)
+    return not f.has_db_default() or isinstance(f.db_default, Value)

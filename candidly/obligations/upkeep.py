@@ -170,12 +170,12 @@ def _meet(a: Activity) -> Upkeep | None:
         (),
         f"UPDATE {OBLIGATIONS} SET state = {_MET}, met_at = %s, met_by_id = {NEW} "
         f"WHERE {person} = %s AND ({' OR '.join(clauses)}) "
-        f"AND (state = {word(S.OPEN)} OR (state = {_MET} AND met_at > %s))",
+        f"AND (state = {_OPEN} OR (state = {_MET} AND met_at > %s))",
         [at, person_id, *params, at],
     )
 
 
-_MET = word(S.MET)
+_MET, _OPEN = word(S.MET), word(S.OPEN)
 
 
 def meeting_activity_filter(obligation: Obligation, policy) -> Q:
@@ -223,7 +223,7 @@ def _open(row: dict, policy, *, by_new: bool = False) -> Upkeep:
 # What opened it, then what met it, are written by `_open` itself.
 _OBLIGATION = RowInsert(Obligation, tail=("key", "activity", "state", "met_at", "met_by"))
 _FROM_ANSWER = (
-    f"COALESCE((SELECT {word(S.MET)} FROM answer), {word(S.OPEN)})",
+    f"COALESCE((SELECT {_MET} FROM answer), {_OPEN})",
     "(SELECT occurred_at FROM answer)",
     "(SELECT id FROM answer)",
 )
@@ -262,7 +262,7 @@ _FIRST_ANSWER = Compiled(
         .order_by("occurred_at", "id")
         .values_list("occurred_at", "id")[:1]
     ),
-    constants=True,  # so that PostgreSQL plans the INSERT around it once
+    constants=True,  # so that neither database plans the INSERT anew at each run
 )
 
 
