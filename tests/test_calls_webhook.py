@@ -136,7 +136,9 @@ def test_one_matching_signature_among_several_is_enough(hook):
     assert post(hook, raw, header=header).status_code == 201
 
 
-@pytest.mark.parametrize("offset", [-301, 301, -3600 * 24])
+# Ten seconds past the window either way: the signing clock is read in whole seconds and
+# the server's a moment later, so an offset of 301 s can land back inside it.
+@pytest.mark.parametrize("offset", [-310, 310, -3600 * 24])
 def test_a_timestamp_outside_five_minutes_is_400(hook, offset):
     response = post(hook, event(), t=int(time.time()) + offset)
     assert response.status_code == 400
@@ -144,8 +146,9 @@ def test_a_timestamp_outside_five_minutes_is_400(hook, offset):
     assert not Activity.objects.exists() and not WebhookDelivery.objects.exists()
 
 
-def test_a_timestamp_within_the_window_is_taken(hook):
-    assert post(hook, event(), t=int(time.time()) - 240).status_code == 201
+@pytest.mark.parametrize("offset", [-290, 290])
+def test_a_timestamp_within_the_window_is_taken(hook, offset):
+    assert post(hook, event(), t=int(time.time()) + offset).status_code == 201
 
 
 def test_without_a_secret_the_webhook_is_off(hook, settings):
