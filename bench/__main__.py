@@ -32,6 +32,9 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per page")
     parser.add_argument(
+        "--upkeep-batches", type=int, default=200, help="batches timed for the upkeep figure"
+    )
+    parser.add_argument(
         "--insert-sample", type=int, default=20_000, help="candidates built for the insert test"
     )
     parser.add_argument("--skip-insert", action="store_true")
@@ -94,6 +97,7 @@ def main() -> None:
             report_rate,
             figures=not args.skip_obligations,
             rebuild=not args.skip_rebuild,
+            upkeep_batches=args.upkeep_batches,
         )
     if not args.skip_candidate_import:
         from bench import candidate_import

@@ -8,13 +8,15 @@ and the rebuild of every obligation.
   hand-written GROUP BY that must return the same numbers.
 - Upkeep: a mix of `activity_log` calls with obligation upkeep, beside the same calls with
   `upkeep.activity_upkeep` answering "nothing", so that the same code inserts the activity
-  alone; each batch runs in a transaction that is rolled back, so every batch sees the same
-  data.
+  alone; each person's calls run both ways side by side, each run rolled back, so both see
+  the same data.
 - Rebuild: `obligations_rebuild()` over the whole data set (rows per second), beside
   `bulk_insert` of the rows it wrote into the emptied table, in a transaction rolled back.
 """
 
 import contextlib
+import itertools
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -48,6 +50,7 @@ SCORECARD_DAYS = 365
 UPKEEP_CANDIDATES = 8  # each gets 5 calls per batch; plus preps and manager activities
 UPKEEP_INTERVIEWS = 4
 UPKEEP_MANAGERS = 4
+UPKEEP_WARM_UP = 3  # batches before those timed
 SOURCE = "bench-upkeep"  # nothing from this source outlives a batch
 
 # --- the Today queue in hand-written SQL -----------------------------------------------------
@@ -189,56 +192,55 @@ def _scorecard_numbers(card) -> dict[tuple[int, str], tuple]:
 # --- activity_log with and without upkeep ----------------------------------------------------
 
 
-def _upkeep_calls(now, batch: int = 0) -> list[dict]:
-    """A recruiter's hour: inbound voicemails, calls and emails that open callbacks and
-    replies, the calls and emails that answer them, interview prep, notes, and managers'
-    feedback. The people chosen are owed something already, so the answers meet rows.
-
-    Each `batch` (a pair of batches, in `_upkeep_figures`) has people of its own: a batch
-    rolled back leaves its rows behind as dead entries in the indexes until a vacuum, and the
-    same eight candidates logged for in batch after batch would be found among hundreds of
-    them, which no recruiter's candidates are."""
-
-    def part(size: int) -> slice:
-        return slice(batch * size, (batch + 1) * size)
-
-    owed = (
+def _upkeep_batches(now, count: int) -> list[list[list[dict]]]:
+    """Up to `count` batches of a recruiter's hour, each a list of units: the calls about one
+    person. Inbound voicemails, calls and emails that open callbacks and replies, the calls
+    and emails that answer them, and a note, for a candidate; a prep for an interview; an
+    email and a note for a manager. The people chosen are owed something already, so the
+    answers meet rows, and each person appears in one batch only (see `_upkeep_figures`).
+    Fewer batches when the data set has fewer such people."""
+    owed = list(
         Obligation.objects.filter(state="open", kind__in=["callback", "reply"])
         .order_by("candidate_id")
         .values_list("candidate_id", flat=True)
-        .distinct()[part(UPKEEP_CANDIDATES)]
+        .distinct()[: count * UPKEEP_CANDIDATES * 2]
     )
-    candidates = (
-        Candidate.objects.filter(pk__in=list(owed), owner__isnull=False)
+    candidates = list(
+        Candidate.objects.filter(pk__in=owed, owner__isnull=False)
         .select_related("owner")
-        .order_by("pk")
+        .order_by("pk")[: count * UPKEEP_CANDIDATES]
     )
-    fallback = User.objects.filter(is_superuser=True).first()
-    interviews = (
+    interviews = list(
         Interview.objects.filter(obligation__state="open", starts_at__gt=now)
         .exclude(status=Interview.Status.CANCELLED)
         .select_related("submission__candidate__owner", "submission__requisition__recruiter")
-        .order_by("starts_at", "pk")[part(UPKEEP_INTERVIEWS)]
+        .order_by("starts_at", "pk")[: count * UPKEEP_INTERVIEWS]
     )
-    waiting = (
+    waiting = list(
         Obligation.objects.filter(state="open", kind="feedback")
-        .order_by("-due_at")
-        .values_list("hiring_manager_id", "owner_id")[part(UPKEEP_MANAGERS)]
+        .order_by("-due_at", "pk")
+        .values_list("hiring_manager_id", "owner_id")[: count * UPKEEP_MANAGERS]
     )
     managers = HiringManager.objects.in_bulk([m for m, _ in waiting])
     owners = User.objects.in_bulk([o for _, o in waiting])
-    at = now - timedelta(hours=2)
+    fallback = User.objects.filter(is_superuser=True).first()
+    count = min(
+        count,
+        len(candidates) // UPKEEP_CANDIDATES,
+        len(interviews) // UPKEEP_INTERVIEWS,
+        len(waiting) // UPKEEP_MANAGERS,
+    )
+    at = now
 
-    def moment():
+    def moment():  # each batch's calls 30 seconds apart, over the two hours before now
         nonlocal at
         at += timedelta(seconds=30)
         return at
 
-    calls = []
-    for c in candidates:
+    def candidate_unit(c: Candidate) -> list[dict]:
         thread = f"<bench-{c.pk}@example.com>"
         mine = {"recruiter": c.owner, "candidate": c, "source": SOURCE}
-        calls += [
+        return [
             {**mine, "kind": "voicemail", "direction": "inbound", "occurred_at": moment()},
             {**mine, "kind": "email", "direction": "inbound", "thread": thread,
              "subject": "About the role", "occurred_at": moment()},
@@ -249,69 +251,128 @@ def _upkeep_calls(now, batch: int = 0) -> list[dict]:
             {**mine, "kind": "note", "direction": "internal", "body": "Spoke about salary",
              "occurred_at": moment()},
         ]  # fmt: skip
-    for i in interviews:
+
+    def prep_unit(i: Interview) -> list[dict]:
         s = i.submission
-        calls.append(
+        return [
             {"recruiter": s.requisition.recruiter or s.candidate.owner or fallback,
              "candidate": s.candidate, "interview": i, "submission": s, "kind": "prep",
              "direction": "outbound", "source": SOURCE, "occurred_at": moment()}
-        )  # fmt: skip
-    for manager_id, owner_id in waiting:
+        ]  # fmt: skip
+
+    def manager_unit(manager_id: int, owner_id: int) -> list[dict]:
         mine = {"recruiter": owners[owner_id], "hiring_manager": managers[manager_id],
                 "source": SOURCE}  # fmt: skip
-        calls += [
+        return [
             {**mine, "kind": "email", "direction": "inbound", "subject": "Feedback",
              "occurred_at": moment()},
             {**mine, "kind": "note", "direction": "internal", "body": "Manager liked them",
              "occurred_at": moment()},
         ]  # fmt: skip
-    return calls
+
+    def part(items: list, size: int, n: int) -> list:
+        return items[n * size : (n + 1) * size]
+
+    batches = []
+    for n in range(count):
+        at = now - timedelta(hours=2)
+        batches.append(
+            [candidate_unit(c) for c in part(candidates, UPKEEP_CANDIDATES, n)]
+            + [prep_unit(i) for i in part(interviews, UPKEEP_INTERVIEWS, n)]
+            + [manager_unit(*w) for w in part(waiting, UPKEEP_MANAGERS, n)]
+        )
+    return batches
 
 
-def _upkeep_figures(now, repeat: int, *, kept: bool = True) -> dict:
-    """Milliseconds per call with and without upkeep, and SQL statements per call.
+def _upkeep_figures(now, batches: int, *, kept: bool = True) -> dict:
+    """Milliseconds per call with and without upkeep, the overhead with its 95% interval, and
+    SQL statements per call.
 
-    Batches run in pairs, each batch in a transaction rolled back: both batches of a pair log
-    for the same people (in turn first, so each side as often finds their rows in the cache),
-    and each pair for people of its own. Medians over the pairs.
+    This machine's speed drifts from one second to the next, so the two sides are measured
+    side by side at the finest grain that keeps their work the same: each unit (the calls
+    about one person) runs with upkeep and without, in turn first, each run undone by
+    rolling back to a savepoint before the other. A batch's overhead is its units' time with
+    upkeep over their time without; the figure is the median over the batches. Each batch
+    has people of its own: a rolled-back run leaves dead index entries behind until a
+    vacuum, which the same people logged for batch after batch would wade through.
 
     `kept`: PostgreSQL's prepared statements outlive the rollbacks (see `_statements_kept`),
-    as they outlive the app's commits; without it every batch starts with none."""
+    as they outlive the app's commits; without it, none is ever prepared."""
+    batches = _upkeep_batches(now, UPKEEP_WARM_UP + batches)
+    counted = {True: 0, False: 0}
+    counting: list[bool | None] = [None]
 
-    def batch(calls: list[dict], with_upkeep: bool) -> tuple[float, float]:
+    def count(execute, *args):
+        if counting[0] is not None:
+            counted[counting[0]] += 1
+        return execute(*args)
+
+    def unit_ms(calls: list[dict], with_upkeep: bool) -> float:
         real = upkeep.activity_upkeep
-        counted = []
+        point = transaction.savepoint()
         if not with_upkeep:
             upkeep.activity_upkeep = lambda activity: None
         try:
-            with transaction.atomic():
-                started = time.perf_counter()
-                with connection.execute_wrapper(lambda ex, *a: counted.append(1) or ex(*a)):
-                    for call in calls:
-                        activity_log(**call)
-                elapsed = (time.perf_counter() - started) * 1000
-                transaction.set_rollback(True)
+            counting[0] = with_upkeep
+            started = time.perf_counter()
+            for call in calls:
+                activity_log(**call)
+            elapsed = (time.perf_counter() - started) * 1000
         finally:
+            counting[0] = None
             upkeep.activity_upkeep = real
-        return elapsed / len(calls), len(counted) / len(calls)
+            transaction.savepoint_rollback(point)
+        return elapsed
 
-    ours, reference = [], []
-    with _statements_kept() if kept else contextlib.nullcontext():
-        for pair in range(3 + repeat):
-            calls = _upkeep_calls(now, pair)
-            sides = (True, False) if pair % 2 else (False, True)
-            timed = {side: batch(calls, side) for side in sides}
-            if pair >= 3:  # the first three pairs warm up
-                ours.append(timed[True])
-                reference.append(timed[False])
+    ours, reference, ratios, measured = [], [], [], 0
+    by_turn: dict[bool, list[float]] = {True: [], False: []}  # run first, run second
+    with (
+        _statements_kept() if kept else contextlib.nullcontext(),
+        connection.execute_wrapper(count),
+    ):
+        for n, units in enumerate(batches):
+            timed = dict.fromkeys(itertools.product((True, False), repeat=2), 0.0)
+            with transaction.atomic():
+                for u, calls in enumerate(units):
+                    first = (n + u) % 2 == 0  # whether upkeep's run comes first
+                    for side in (True, False) if first else (False, True):
+                        timed[side, side == first] += unit_ms(calls, side)
+                transaction.set_rollback(True)
+            if n == UPKEEP_WARM_UP - 1:
+                counted.update({True: 0, False: 0})
+            if n >= UPKEEP_WARM_UP:
+                calls = sum(len(calls) for calls in units)
+                measured += calls
+                with_ms = timed[True, True] + timed[True, False]
+                without_ms = timed[False, True] + timed[False, False]
+                ours.append(with_ms / calls)
+                reference.append(without_ms / calls)
+                ratios.append(with_ms / without_ms)
+                for turn in (True, False):
+                    by_turn[turn].append(timed[True, turn] / timed[False, turn])
     assert not Activity.objects.filter(source=SOURCE).exists(), "a batch was not rolled back"
     return {
-        "ours": statistics.median(ms for ms, _ in ours),
-        "reference": statistics.median(ms for ms, _ in reference),
-        "ours_queries": statistics.mean(n for _, n in ours),
-        "reference_queries": statistics.mean(n for _, n in reference),
-        "calls": len(calls),
+        "ours": statistics.median(ours),
+        "reference": statistics.median(reference),
+        "overhead": statistics.median(ratios) - 1,
+        "interval": tuple(r - 1 for r in _median_interval(ratios)),
+        "first": statistics.median(by_turn[True]) - 1,
+        "second": statistics.median(by_turn[False]) - 1,
+        "ours_queries": counted[True] / measured,
+        "reference_queries": counted[False] / measured,
+        "calls": sum(len(calls) for calls in batches[0]),
+        "batches": len(ratios),
     }
+
+
+def _median_interval(values: list[float]) -> tuple[float, float]:
+    """A 95% confidence interval for the median of `values`, from their order alone (the
+    ranks n/2 ± 0.98·√n), which assumes nothing of how they are spread."""
+    ordered = sorted(values)
+    n = len(ordered)
+    low = max(0, math.floor(n / 2 - 0.98 * math.sqrt(n)) - 1)
+    high = min(n - 1, math.ceil(n / 2 + 0.98 * math.sqrt(n)))
+    return ordered[low], ordered[high]
 
 
 @contextlib.contextmanager
@@ -383,15 +444,21 @@ def _naive(value):
 
 
 def run(
-    repeat: int, report: Callable, report_rate: Callable, *, figures: bool, rebuild: bool
+    repeat: int,
+    report: Callable,
+    report_rate: Callable,
+    *,
+    figures: bool,
+    rebuild: bool,
+    upkeep_batches: int,
 ) -> None:
     if figures:
-        _run_figures(repeat, report)
+        _run_figures(repeat, report, upkeep_batches)
     if rebuild:
         _run_rebuild(report_rate)
 
 
-def _run_figures(repeat: int, report: Callable) -> None:
+def _run_figures(repeat: int, report: Callable, upkeep_batches: int) -> None:
     now = timezone.now()
     typical, largest, owners = _recruiters(now)
 
@@ -441,16 +508,21 @@ def _run_figures(repeat: int, report: Callable) -> None:
 
     # activity_log with upkeep, and without; on PostgreSQL also with no prepared statements.
     for kept in (True, False) if connection.vendor == "postgresql" else (True,):
-        figures = _upkeep_figures(now, repeat, kept=kept)
-        overhead = figures["ours"] / figures["reference"] - 1
+        figures = _upkeep_figures(now, upkeep_batches, kept=kept)
+        low, high = figures["interval"]
         report(
             f"activity_log ×{figures['calls']}, per call: with upkeep vs without"
             + ("" if kept else ", cold"),
             figures["ours"],
             figures["reference"],
-            f"upkeep adds {overhead:+.0%}; {figures['ours_queries']:.1f} vs "
+            f"upkeep adds {figures['overhead']:+.0%} (95% interval {low:+.0%} to {high:+.0%}, "
+            f"{figures['batches']} batches); {figures['ours_queries']:.1f} vs "
             f"{figures['reference_queries']:.1f} queries per call"
-            + ("" if kept else "; every batch starts with no prepared statement"),
+            + ("" if kept else "; no statement ever prepared"),
+        )
+        print(
+            f"  upkeep adds {figures['first']:+.0%} to the run of a person's calls that comes "
+            f"first (cold pages), {figures['second']:+.0%} to the one that comes second"
         )
 
 
