@@ -351,6 +351,7 @@ def _upkeep_figures(now, batches: int, *, kept: bool = True) -> dict:
                 for turn in (True, False):
                     by_turn[turn].append(timed[True, turn] / timed[False, turn])
     assert not Activity.objects.filter(source=SOURCE).exists(), "a batch was not rolled back"
+    _vacuum(Activity, Obligation)
     return {
         "ours": statistics.median(ours),
         "reference": statistics.median(reference),
@@ -422,9 +423,7 @@ def _rebuild_figures() -> dict:
             bulk_insert(Obligation, COLUMNS, rows[i : i + CHUNK])
         raw_seconds = time.perf_counter() - raw_started
         transaction.set_rollback(True)
-    if connection.vendor == "postgresql":  # the rolled-back rows leave dead tuples behind
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {meta.db_table}")
+    _vacuum(Obligation)
     return {
         "rows": counts["written"],
         "seconds": ended - started,
@@ -432,6 +431,16 @@ def _rebuild_figures() -> dict:
         "raw_seconds": raw_seconds,
         "phases": phases,
     }
+
+
+def _vacuum(*models) -> None:
+    """On PostgreSQL, clear away the dead tuples that rolled-back rows leave behind, so the
+    next run (which chooses the same people) does not find this run's in its indexes."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(m._meta.db_table for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {tables}")
 
 
 def _naive(value):
