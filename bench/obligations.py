@@ -230,7 +230,6 @@ def _upkeep_batches(now, count: int) -> list[list[list[dict]]]:
         len(interviews) // UPKEEP_INTERVIEWS,
         len(waiting) // UPKEEP_MANAGERS,
     )
-    at = now
 
     def moment():  # each batch's calls 30 seconds apart, over the two hours before now
         nonlocal at
@@ -284,9 +283,9 @@ def _upkeep_batches(now, count: int) -> list[list[list[dict]]]:
     return batches
 
 
-def _upkeep_figures(now, batches: int, *, kept: bool = True) -> dict:
+def _upkeep_figures(now, count: int, *, kept: bool = True) -> dict:
     """Milliseconds per call with and without upkeep, the overhead with its 95% interval, and
-    SQL statements per call.
+    SQL statements per call, over `count` batches.
 
     This machine's speed drifts from one second to the next, so the two sides are measured
     side by side at the finest grain that keeps their work the same: each unit (the calls
@@ -298,7 +297,7 @@ def _upkeep_figures(now, batches: int, *, kept: bool = True) -> dict:
 
     `kept`: PostgreSQL's prepared statements outlive the rollbacks (see `_statements_kept`),
     as they outlive the app's commits; without it, none is ever prepared."""
-    batches = _upkeep_batches(now, UPKEEP_WARM_UP + batches)
+    batches = _upkeep_batches(now, UPKEEP_WARM_UP + count)
     counted = {True: 0, False: 0}
     counting: list[bool | None] = [None]
 
