@@ -283,7 +283,7 @@ def _upkeep_batches(now, count: int) -> list[list[list[dict]]]:
     return batches
 
 
-def _upkeep_figures(now, count: int, *, kept: bool = True) -> dict:
+def _upkeep_figures(now, count: int, *, kept: bool = True, control: bool = False) -> dict:
     """Milliseconds per call with and without upkeep, the overhead with its 95% interval, and
     SQL statements per call, over `count` batches.
 
@@ -296,7 +296,8 @@ def _upkeep_figures(now, count: int, *, kept: bool = True) -> dict:
     vacuum, which the same people logged for batch after batch would wade through.
 
     `kept`: PostgreSQL's prepared statements outlive the rollbacks (see `_statements_kept`),
-    as they outlive the app's commits; without it, none is ever prepared."""
+    as they outlive the app's commits; without it, none is ever prepared.
+    `control`: upkeep off on both sides, so the overhead found is the method's own error."""
     batches = _upkeep_batches(now, UPKEEP_WARM_UP + count)
     counted = {True: 0, False: 0}
     counting: list[bool | None] = [None]
@@ -309,7 +310,7 @@ def _upkeep_figures(now, count: int, *, kept: bool = True) -> dict:
     def unit_ms(calls: list[dict], with_upkeep: bool) -> float:
         real = upkeep.activity_upkeep
         point = transaction.savepoint()
-        if not with_upkeep:
+        if control or not with_upkeep:
             upkeep.activity_upkeep = lambda activity: None
         try:
             counting[0] = with_upkeep
@@ -514,24 +515,40 @@ def _run_figures(repeat: int, report: Callable, upkeep_batches: int) -> None:
         f" query; {due:,} obligations due in the period; numbers equal",
     )
 
-    # activity_log with upkeep, and without; on PostgreSQL also with no prepared statements.
-    for kept in (True, False) if connection.vendor == "postgresql" else (True,):
-        figures = _upkeep_figures(now, upkeep_batches, kept=kept)
+    # activity_log with upkeep, and without; on PostgreSQL also with no prepared statements;
+    # then without upkeep on both sides, which gives the method's own error.
+    runs = [("with upkeep vs without", {})]
+    if connection.vendor == "postgresql":
+        runs.append(("with upkeep vs without, cold", {"kept": False}))
+    runs.append(("control, no upkeep on either side", {"control": True}))
+    for label, options in runs:
+        figures = _upkeep_figures(now, upkeep_batches, **options)
         low, high = figures["interval"]
+        places = 1 if options.get("control") else 0
+        found = (
+            f"{figures['overhead']:+.{places}%} (95% interval {low:+.{places}%} to "
+            f"{high:+.{places}%}, {figures['batches']} batches)"
+        )
+        if options.get("control"):
+            note = f"the method's own error: {found}"
+        else:
+            note = (
+                f"upkeep adds {found}; {figures['ours_queries']:.1f} vs "
+                f"{figures['reference_queries']:.1f} queries per call"
+                + ("" if options.get("kept", True) else "; no statement ever prepared")
+            )
         report(
-            f"activity_log ×{figures['calls']}, per call: with upkeep vs without"
-            + ("" if kept else ", cold"),
+            f"activity_log ×{figures['calls']}, per call: {label}",
             figures["ours"],
             figures["reference"],
-            f"upkeep adds {figures['overhead']:+.0%} (95% interval {low:+.0%} to {high:+.0%}, "
-            f"{figures['batches']} batches); {figures['ours_queries']:.1f} vs "
-            f"{figures['reference_queries']:.1f} queries per call"
-            + ("" if kept else "; no statement ever prepared"),
+            note,
         )
-        print(
-            f"  upkeep adds {figures['first']:+.0%} to the run of a person's calls that comes "
-            f"first (cold pages), {figures['second']:+.0%} to the one that comes second"
-        )
+        if not options.get("control"):
+            print(
+                f"  upkeep adds {figures['first']:+.0%} to the run of a person's calls that "
+                f"comes first (cold pages), {figures['second']:+.0%} to the one that comes "
+                "second"
+            )
 
 
 def _run_rebuild(report_rate: Callable) -> None:
