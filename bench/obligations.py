@@ -283,9 +283,12 @@ def _upkeep_batches(now, count: int) -> list[list[list[dict]]]:
     return batches
 
 
-def _upkeep_figures(now, count: int, *, kept: bool = True, control: bool = False) -> dict:
+def _upkeep_figures(
+    batches: list[list[list[dict]]], *, kept: bool = True, control: bool = False
+) -> dict:
     """Milliseconds per call with and without upkeep, the overhead with its 95% interval, and
-    SQL statements per call, over `count` batches.
+    SQL statements per call, over `batches` (from `_upkeep_batches`; the first
+    UPKEEP_WARM_UP warm up).
 
     This machine's speed drifts from one second to the next, so the two sides are measured
     side by side at the finest grain that keeps their work the same: each unit (the calls
@@ -298,11 +301,10 @@ def _upkeep_figures(now, count: int, *, kept: bool = True, control: bool = False
     `kept`: PostgreSQL's prepared statements outlive the rollbacks (see `_statements_kept`),
     as they outlive the app's commits; without it, none is ever prepared.
     `control`: upkeep off on both sides, so the overhead found is the method's own error."""
-    batches = _upkeep_batches(now, UPKEEP_WARM_UP + count)
     counted = {True: 0, False: 0}
     counting: list[bool | None] = [None]
 
-    def count(execute, *args):
+    def tally(execute, *args):
         if counting[0] is not None:
             counted[counting[0]] += 1
         return execute(*args)
@@ -328,7 +330,7 @@ def _upkeep_figures(now, count: int, *, kept: bool = True, control: bool = False
     by_turn: dict[bool, list[float]] = {True: [], False: []}  # run first, run second
     with (
         _statements_kept() if kept else contextlib.nullcontext(),
-        connection.execute_wrapper(count),
+        connection.execute_wrapper(tally),
     ):
         for n, units in enumerate(batches):
             timed = dict.fromkeys(itertools.product((True, False), repeat=2), 0.0)
@@ -521,15 +523,17 @@ def _run_figures(repeat: int, report: Callable, upkeep_batches: int) -> None:
     if connection.vendor == "postgresql":
         runs.append(("with upkeep vs without, cold", {"kept": False}))
     runs.append(("control, no upkeep on either side", {"control": True}))
+    batches = _upkeep_batches(now, UPKEEP_WARM_UP + upkeep_batches)  # the same for every run
     for label, options in runs:
-        figures = _upkeep_figures(now, upkeep_batches, **options)
+        figures = _upkeep_figures(batches, **options)
         low, high = figures["interval"]
-        places = 1 if options.get("control") else 0
+        control = options.get("control", False)
+        places = 1 if control else 0
         found = (
             f"{figures['overhead']:+.{places}%} (95% interval {low:+.{places}%} to "
             f"{high:+.{places}%}, {figures['batches']} batches)"
         )
-        if options.get("control"):
+        if control:
             note = f"the method's own error: {found}"
         else:
             note = (
@@ -543,7 +547,7 @@ def _run_figures(repeat: int, report: Callable, upkeep_batches: int) -> None:
             figures["reference"],
             note,
         )
-        if not options.get("control"):
+        if not control:
             print(
                 f"  upkeep adds {figures['first']:+.0%} to the run of a person's calls that "
                 f"comes first (cold pages), {figures['second']:+.0%} to the one that comes "
